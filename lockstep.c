@@ -1,0 +1,335 @@
+/*
+ * lockstep.c: the command-line front end. Dispatches subcommands, parses
+ * machine options (DESIGN.md §4) and maps every outcome onto the exit-status
+ * convention below. Errors are one line on stderr.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "machine/config.h"
+#include "mem/firmware.h"
+
+enum {
+	EXIT_OK = 0,      /* success, target reached, no difference */
+	EXIT_FOUND = 1,   /* a difference or failure the user asked about */
+	EXIT_USAGE = 2,   /* usage or input error */
+	EXIT_DEAD = 3,    /* guest dead or hung */
+};
+
+static const char *prog = "lockstep";
+
+static const char global_help[] =
+"usage: lockstep COMMAND [OPTIONS]\n"
+"       lockstep --help | --version | help COMMAND\n"
+"\n"
+"A deterministic x86 PC emulator for firmware debugging: boot real BIOS images\n"
+"on an emulated i440fx PC, record boots into traces, replay and compare them.\n"
+"\n"
+"Commands:\n"
+"  run       boot a machine (default: system SeaBIOS with the demo disk)\n"
+"  replay    replay a recorded trace and verify it\n"
+"  trace     show or summarise a trace (trace show|stats FILE)\n"
+"  diff      find the first divergence between two traces\n"
+"  regress   compare firmware boots against a golden file\n"
+"  bisect    find the first divergent event or the first bad firmware\n"
+"  monitor   start a machine stopped at the reset vector, at a prompt\n"
+"\n"
+"Run 'lockstep COMMAND --help' for a command's options.\n"
+"\n"
+"Exit status:\n"
+"  0    success: target reached, guest wrote 0 to port 0xF4 or powered off,\n"
+"       no difference found\n"
+"  1    a difference or failure you asked about (diff, regress, replay divergence)\n"
+"  2    usage or input error (bad option, missing or invalid file)\n"
+"  3    the guest is dead or hung (cli; hlt, icount cap, reset loop)\n"
+"  125  cannot test (for git bisect run)\n"
+"  v    run/replay: the guest wrote v != 0 to port 0xF4\n"
+"\n"
+"Environment:\n"
+"  LOCKSTEP_FIRMWARE_PATH  colon-separated directories searched for firmware\n"
+"                          and guest images before the built-in search path\n";
+
+static const char machine_opts_help[] =
+"Machine options:\n"
+"  --bios FILE          BIOS image (default: bios.bin from the firmware search path)\n"
+"  --machine pc|isapc   board (default pc: i440FX + PIIX3)\n"
+"  -m SIZE              RAM, 1M to 3.5G (default 128M; a bare number is MiB)\n"
+"  --disk IMG           raw disk image (repeatable: master, then slave)\n"
+"  --serial stdio|file:PATH|none   COM1 (default stdio)\n"
+"  --debugcon stdio|file:PATH|none ports 0x402 and 0xE9 (default none)\n"
+"  --option-rom FILE    option ROM served through fw_cfg (repeatable)\n"
+"  --rtc YYYY-MM-DDTHH:MM:SS  RTC start time, UTC (default 2000-01-01T00:00:00)\n"
+"  --kernel FILE        boot a multiboot kernel without a BIOS\n";
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *usage;
+	const char *help;
+	int machine_opts;
+};
+
+static int usage_error(const char *cmd, const char *fmt, const char *arg)
+{
+	fprintf(stderr, "%s%s%s: ", prog, cmd ? " " : "", cmd ? cmd : "");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, " (try '%s%s%s --help')\n", prog, cmd ? " " : "", cmd ? cmd : "");
+	return EXIT_USAGE;
+}
+
+static const struct command *find_command(const char *name);
+
+static void print_command_help(const struct command *c, FILE *f)
+{
+	fprintf(f, "usage: %s\n\n%s", c->usage, c->help);
+	if (c->machine_opts)
+		fprintf(f, "\n%s", machine_opts_help);
+	fprintf(f, "\nExit status: see 'lockstep --help'.\n");
+}
+
+/* Options shared by every subcommand that builds a machine. */
+enum {
+	OPT_BIOS = 256, OPT_MACHINE, OPT_DISK, OPT_SERIAL, OPT_DEBUGCON, OPT_OPTION_ROM,
+	OPT_RTC, OPT_KERNEL, OPT_RECORD, OPT_UNTIL, OPT_MONITOR, OPT_HELP,
+	OPT_NO_VERIFY, OPT_EVENTS, OPT_FROM, OPT_TO, OPT_STREAMS, OPT_GOLDEN, OPT_UPDATE,
+};
+
+#define MACHINE_LONGOPTS \
+	{ "bios", required_argument, 0, OPT_BIOS }, \
+	{ "machine", required_argument, 0, OPT_MACHINE }, \
+	{ "disk", required_argument, 0, OPT_DISK }, \
+	{ "serial", required_argument, 0, OPT_SERIAL }, \
+	{ "debugcon", required_argument, 0, OPT_DEBUGCON }, \
+	{ "option-rom", required_argument, 0, OPT_OPTION_ROM }, \
+	{ "rtc", required_argument, 0, OPT_RTC }, \
+	{ "kernel", required_argument, 0, OPT_KERNEL }
+
+/* Applies one machine option; returns 0, or EXIT_USAGE after printing the error,
+ * or 1 when opt is not a machine option. */
+static int machine_option(const char *cmd, struct machine_config *cfg, int opt, const char *arg)
+{
+	char err[512];
+	int r = 0;
+
+	switch (opt) {
+	case OPT_BIOS: cfg->bios = arg; break;
+	case OPT_MACHINE: r = config_parse_machine(arg, &cfg->kind, err, sizeof(err)); break;
+	case 'm': r = config_parse_ram(arg, &cfg->ram_size, err, sizeof(err)); break;
+	case OPT_DISK:
+		if (cfg->ndisks == CONFIG_MAX_DISKS) {
+			snprintf(err, sizeof(err), "--disk %s: at most %d disks", arg, CONFIG_MAX_DISKS);
+			r = -1;
+		} else
+			cfg->disks[cfg->ndisks++] = arg;
+		break;
+	case OPT_SERIAL:
+		r = config_check_chardev("--serial", arg, err, sizeof(err));
+		cfg->serial = arg;
+		break;
+	case OPT_DEBUGCON:
+		r = config_check_chardev("--debugcon", arg, err, sizeof(err));
+		cfg->debugcon = arg;
+		break;
+	case OPT_OPTION_ROM:
+		if (cfg->noption_roms == CONFIG_MAX_OPTION_ROMS) {
+			snprintf(err, sizeof(err), "--option-rom %s: at most %d option ROMs", arg,
+				 CONFIG_MAX_OPTION_ROMS);
+			r = -1;
+		} else
+			cfg->option_roms[cfg->noption_roms++] = arg;
+		break;
+	case OPT_RTC: r = config_parse_rtc(arg, &cfg->rtc_start, err, sizeof(err)); break;
+	case OPT_KERNEL: cfg->kernel = arg; break;
+	default: return 1;
+	}
+	if (r) {
+		fprintf(stderr, "%s %s: %s\n", prog, cmd, err);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* Validate files named by the configuration before anything runs. */
+static int machine_check_files(const char *cmd, struct machine_config *cfg)
+{
+	char err[1024];
+	uint8_t *data;
+	uint64_t size;
+	char *path;
+
+	if (cfg->kernel)
+		return 0;
+	path = firmware_find(cfg->bios ? cfg->bios : "bios.bin", err, sizeof(err));
+	if (!path || firmware_load_bios(path, &data, &size, err, sizeof(err))) {
+		fprintf(stderr, "%s %s: %s\n", prog, cmd, err);
+		free(path);
+		return EXIT_USAGE;
+	}
+	free(data);
+	free(path);
+	return 0;
+}
+
+static int not_implemented(const char *cmd, const char *issue)
+{
+	fprintf(stderr, "%s %s: not implemented yet (%s)\n", prog, cmd, issue);
+	return EXIT_USAGE;
+}
+
+/* Parses argv for a subcommand; handles --help and unknown options. Returns
+ * -1 to continue, or an exit status. */
+static int parse_common(const char *cmd, int argc, char **argv, const struct option *lo,
+			const char *so, struct machine_config *cfg,
+			int (*extra)(int opt, const char *arg, void *ctx), void *ctx)
+{
+	int opt;
+
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, so, lo, NULL)) != -1) {
+		int r;
+		if (opt == OPT_HELP) {
+			print_command_help(find_command(cmd), stdout);
+			return EXIT_OK;
+		}
+		if (opt == '?') {
+			if (optopt && optopt < 256)
+				return usage_error(cmd, "unknown or incomplete option '-%c'",
+						   (char[]){ (char)optopt, 0 });
+			return usage_error(cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
+		}
+		if (opt == ':')
+			return usage_error(cmd, "option '%s' needs an argument", argv[optind - 1]);
+		if (cfg && (r = machine_option(cmd, cfg, opt, optarg)) != 1) {
+			if (r)
+				return r;
+			continue;
+		}
+		if (extra && (r = extra(opt, optarg, ctx)) >= 0)
+			return r;
+	}
+	return -1;
+}
+
+static int cmd_run_like(const char *cmd, int argc, char **argv, const char *issue)
+{
+	static const struct option lo[] = {
+		MACHINE_LONGOPTS,
+		{ "record", required_argument, 0, OPT_RECORD },
+		{ "until", required_argument, 0, OPT_UNTIL },
+		{ "monitor", no_argument, 0, OPT_MONITOR },
+		{ "help", no_argument, 0, OPT_HELP },
+		{ 0, 0, 0, 0 },
+	};
+	struct machine_config cfg;
+	int r;
+
+	config_init(&cfg);
+	if ((r = parse_common(cmd, argc, argv, lo, ":m:", &cfg, NULL, NULL)) >= 0)
+		return r;
+	if (optind < argc)
+		return usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+	if ((r = machine_check_files(cmd, &cfg)))
+		return r;
+	return not_implemented(cmd, issue);
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	return cmd_run_like("run", argc, argv, "the PC machine is issue 5");
+}
+
+static int cmd_monitor(int argc, char **argv)
+{
+	return cmd_run_like("monitor", argc, argv, "the monitor is issue 8");
+}
+
+/* Subcommands with no machine options yet: --help works, the rest is refused. */
+static int cmd_simple(const char *cmd, int argc, char **argv, const char *issue)
+{
+	static const struct option lo[] = {
+		{ "help", no_argument, 0, OPT_HELP },
+		{ 0, 0, 0, 0 },
+	};
+	int r = parse_common(cmd, argc, argv, lo, "", NULL, NULL, NULL);
+	return r >= 0 ? r : not_implemented(cmd, issue);
+}
+
+static int cmd_replay(int argc, char **argv) { return cmd_simple("replay", argc, argv, "record and replay is issue 6"); }
+static int cmd_trace(int argc, char **argv) { return cmd_simple("trace", argc, argv, "traces are issue 6"); }
+static int cmd_diff(int argc, char **argv) { return cmd_simple("diff", argc, argv, "diff is issue 7"); }
+static int cmd_regress(int argc, char **argv) { return cmd_simple("regress", argc, argv, "regress is issue 7"); }
+static int cmd_bisect(int argc, char **argv) { return cmd_simple("bisect", argc, argv, "bisect is issue 7"); }
+
+static const struct command commands[] = {
+	{ "run", cmd_run, "lockstep run [machine options] [--record FILE] [--until EVENT] [--monitor]",
+	  "Boot a machine. With no options: the system SeaBIOS (bios.bin) with the demo\n"
+	  "disk from pc-bios/, showing the boot console.\n"
+	  "\n"
+	  "  --record FILE        record the run into a trace\n"
+	  "  --until EVENT        stop at mbr, int19, halt, exit, icount=N or vtime=T\n"
+	  "  --monitor            start stopped at the reset vector, at the monitor prompt\n",
+	  1 },
+	{ "replay", cmd_replay, "lockstep replay FILE [--no-verify] [--monitor] [--until EVENT]",
+	  "Rebuild the machine from a trace's header and replay it, verifying every\n"
+	  "checkpoint. Exit 1 on divergence.\n", 0 },
+	{ "trace", cmd_trace, "lockstep trace show|stats FILE [--events KINDS] [--from N] [--to N]",
+	  "Print a trace's events, or a summary of them.\n", 0 },
+	{ "diff", cmd_diff, "lockstep diff A.trace B.trace [--streams LIST]",
+	  "Find the first divergent event between two traces. Exit 0 when identical,\n"
+	  "1 when different.\n", 0 },
+	{ "regress", cmd_regress, "lockstep regress --golden FILE [--update] [machine options] FIRMWARE...",
+	  "Boot each firmware image and compare its per-milestone stream hashes with\n"
+	  "the golden file. Exit 1 on any change.\n", 0 },
+	{ "bisect", cmd_bisect, "lockstep bisect --good FW --bad FW [FW...] | --trace A B",
+	  "Find the first bad firmware in an ordered series, or the first divergent\n"
+	  "event between two traces.\n", 0 },
+	{ "monitor", cmd_monitor, "lockstep monitor [machine options]",
+	  "Start a machine stopped at the reset vector, at an interactive prompt.\n", 1 },
+};
+
+static const struct command *find_command(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	const struct command *c;
+
+	firmware_set_exe_dir(argv[0]);
+	if (argc < 2) {
+		fputs(global_help, stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		fputs(global_help, stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+		printf("lockstep %s\n", LS_VERSION);
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "help")) {
+		if (argc < 3) {
+			fputs(global_help, stdout);
+			return EXIT_OK;
+		}
+		if (!(c = find_command(argv[2])))
+			return usage_error(NULL, "unknown command '%s'", argv[2]);
+		print_command_help(c, stdout);
+		return EXIT_OK;
+	}
+	if (argv[1][0] == '-')
+		return usage_error(NULL, "unknown option '%s'", argv[1]);
+	if (!(c = find_command(argv[1])))
+		return usage_error(NULL, "unknown command '%s'", argv[1]);
+	return c->fn(argc - 1, argv + 1);
+}

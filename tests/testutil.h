@@ -1,0 +1,32 @@
+/* tests/testutil.h: helpers shared by the test suites (running the tool, files). */
+#ifndef LS_TESTUTIL_H
+#define LS_TESTUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Result of running the lockstep binary. out/err are NUL-terminated, malloc'd. */
+struct run_result {
+	int status;      /* exit status, or 128+signal */
+	char *out;
+	char *err;
+};
+
+/* Run the built lockstep with the given arguments (NULL-terminated), stdin
+ * from /dev/null. */
+struct run_result tu_run(const char *const *args);
+void tu_run_free(struct run_result *r);
+
+/* Path of a file in the build tree or the source tree (static buffer per call
+ * site is not used: returns malloc'd). */
+char *tu_build_path(const char *rel);
+char *tu_src_path(const char *rel);
+
+/* Read a whole file; returns malloc'd data and size, or NULL. */
+uint8_t *tu_read_file(const char *path, size_t *size);
+/* Write a file of the given bytes; returns 0 on success. */
+int tu_write_file(const char *path, const void *data, size_t size);
+/* Count newline characters. */
+int tu_count_lines(const char *s);
+
+#endif
