@@ -80,6 +80,19 @@ static char *join(const char *dir, const char *rel)
 char *tu_build_path(const char *rel) { return join(LS_ABS_BUILDDIR, rel); }
 char *tu_src_path(const char *rel) { return join(LS_ABS_SRCDIR, rel); }
 
+char *tu_shared_path(const char *rel)
+{
+	const char *env = getenv("LOCKSTEP_SHARED");
+	char *dir, *p;
+
+	if (env && *env)
+		return join(env, rel);
+	dir = join(LS_ABS_SRCDIR, "../shared");
+	p = join(dir, rel);
+	free(dir);
+	return p;
+}
+
 uint8_t *tu_read_file(const char *path, size_t *size)
 {
 	FILE *f = fopen(path, "rb");

@@ -21,6 +21,9 @@ void tu_run_free(struct run_result *r);
  * site is not used: returns malloc'd). */
 char *tu_build_path(const char *rel);
 char *tu_src_path(const char *rel);
+/* Path of a file in ../shared (the project's shared data: conformance tests,
+ * reference logs, bench guest): $LOCKSTEP_SHARED, else srcdir/../shared. */
+char *tu_shared_path(const char *rel);
 
 /* Read a whole file; returns malloc'd data and size, or NULL. */
 uint8_t *tu_read_file(const char *path, size_t *size);
