@@ -7,3 +7,4 @@ TESTS += tests/test_multiboot
 tests_test_multiboot_SOURCES = tests/test_multiboot.c
 tests_test_multiboot_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_test_multiboot_LDADD = $(TEST_LDADD)
+include machine/fwcfg.mk
