@@ -6,12 +6,16 @@
 #include "config.h"
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "machine/config.h"
+#include "machine/machine.h"
 #include "mem/firmware.h"
+#include "replay/trace_cli.h"
 
 enum {
 	EXIT_OK = 0,      /* success, target reached, no difference */
@@ -96,6 +100,7 @@ enum {
 	OPT_BIOS = 256, OPT_MACHINE, OPT_DISK, OPT_SERIAL, OPT_DEBUGCON, OPT_OPTION_ROM,
 	OPT_RTC, OPT_KERNEL, OPT_RECORD, OPT_UNTIL, OPT_MONITOR, OPT_HELP,
 	OPT_NO_VERIFY, OPT_EVENTS, OPT_FROM, OPT_TO, OPT_STREAMS, OPT_GOLDEN, OPT_UPDATE,
+	OPT_SERIAL_RAW, OPT_LOG, OPT_DISK_MODE,
 };
 
 #define MACHINE_LONGOPTS \
@@ -215,6 +220,92 @@ static int parse_common(const char *cmd, int argc, char **argv, const struct opt
 	return -1;
 }
 
+/* The machine a signal handler stops: the front end's one piece of global
+ * state, outside the emulation path. */
+static struct machine *running_machine;
+
+static void on_signal(int sig)
+{
+	if (running_machine)
+		machine_request_stop(running_machine, sig);
+}
+
+struct run_opts {
+	const char *cmd;
+	struct machine_until until;
+	struct machine_options mopt;
+	const char *record;
+	int monitor;
+};
+
+static int run_extra(int opt, const char *arg, void *vctx)
+{
+	struct run_opts *o = vctx;
+	char err[256];
+
+	switch (opt) {
+	case OPT_UNTIL:
+		if (machine_parse_until(arg, &o->until, err, sizeof(err))) {
+			fprintf(stderr, "%s %s: %s\n", prog, o->cmd, err);
+			return EXIT_USAGE;
+		}
+		return -1;
+	case OPT_RECORD: o->record = arg; return -1;
+	case OPT_MONITOR: o->monitor = 1; return -1;
+	case OPT_SERIAL_RAW: o->mopt.serial_raw = 1; return -1;
+	case OPT_LOG:
+		if (strcmp(arg, "unimp")) {
+			fprintf(stderr, "%s %s: --log %s: known log topics: unimp\n", prog, o->cmd, arg);
+			return EXIT_USAGE;
+		}
+		o->mopt.log_unimp = 1;
+		return -1;
+	case OPT_DISK_MODE:
+		if (!strcmp(arg, "rw"))
+			o->mopt.disk_rw = 1;
+		else if (strcmp(arg, "snapshot")) {
+			fprintf(stderr, "%s %s: --disk-mode %s: expected snapshot or rw\n", prog,
+				o->cmd, arg);
+			return EXIT_USAGE;
+		}
+		return -1;
+	}
+	return -1;
+}
+
+/* Default disk: the demo disk from pc-bios/ (found through the search path). */
+static int default_disk(const char *cmd, struct machine_config *cfg, char **owned)
+{
+	char err[1024];
+
+	if (cfg->ndisks || cfg->kernel)
+		return 0;
+	*owned = firmware_find("demo.img", err, sizeof(err));
+	if (!*owned) {
+		fprintf(stderr, "%s %s: no --disk given and the demo disk is missing: %s\n",
+			prog, cmd, err);
+		return EXIT_USAGE;
+	}
+	cfg->disks[cfg->ndisks++] = *owned;
+	return 0;
+}
+
+static int stop_status(struct machine *m, enum machine_stop why)
+{
+	switch (why) {
+	case MACHINE_STOP_UNTIL:
+	case MACHINE_STOP_POWEROFF:
+	case MACHINE_STOP_REQUEST:
+		return EXIT_OK;
+	case MACHINE_STOP_EXIT:
+		return machine_exit_value(m);
+	case MACHINE_STOP_SIGNAL:
+		return 130;
+	default:
+		return EXIT_DEAD;
+	}
+}
+
 static int cmd_run_like(const char *cmd, int argc, char **argv, const char *issue)
 {
 	static const struct option lo[] = {
@@ -222,25 +313,61 @@ static int cmd_run_like(const char *cmd, int argc, char **argv, const char *issu
 		{ "record", required_argument, 0, OPT_RECORD },
 		{ "until", required_argument, 0, OPT_UNTIL },
 		{ "monitor", no_argument, 0, OPT_MONITOR },
+		{ "serial-raw", no_argument, 0, OPT_SERIAL_RAW },
+		{ "log", required_argument, 0, OPT_LOG },
+		{ "disk-mode", required_argument, 0, OPT_DISK_MODE },
 		{ "help", no_argument, 0, OPT_HELP },
 		{ 0, 0, 0, 0 },
 	};
 	struct machine_config cfg;
+	struct run_opts o = { .cmd = cmd };
+	struct machine *m;
+	enum machine_stop why;
+	char err[1024], summary[256];
+	char *demo = NULL;
 	int r;
 
 	config_init(&cfg);
-	if ((r = parse_common(cmd, argc, argv, lo, ":m:", &cfg, NULL, NULL)) >= 0)
+	if ((r = parse_common(cmd, argc, argv, lo, ":m:", &cfg, run_extra, &o)) >= 0)
 		return r;
 	if (optind < argc)
 		return usage_error(cmd, "unexpected argument '%s'", argv[optind]);
 	if ((r = machine_check_files(cmd, &cfg)))
 		return r;
-	return not_implemented(cmd, issue);
+	if (issue)
+		return not_implemented(cmd, issue);
+	if (o.record)
+		return not_implemented(cmd, "--record: record and replay is issue 6");
+	if (o.monitor)
+		return not_implemented(cmd, "--monitor: the monitor is issue 8");
+	if ((r = default_disk(cmd, &cfg, &demo)))
+		return r;
+	m = machine_new(&cfg, &o.mopt, err, sizeof(err));
+	if (!m) {
+		fprintf(stderr, "%s %s: %s\n", prog, cmd, err);
+		free(demo);
+		return EXIT_USAGE;
+	}
+	running_machine = m;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	why = machine_run(m, &o.until);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	running_machine = NULL;
+	machine_flush_output(m);
+	fflush(stdout);
+	machine_format_summary(m, why, summary, sizeof(summary));
+	fprintf(stderr, "%s%s\n", isatty(1) ? "\n" : "", summary);
+	r = stop_status(m, why);
+	machine_free(m);
+	free(demo);
+	return r;
 }
 
 static int cmd_run(int argc, char **argv)
 {
-	return cmd_run_like("run", argc, argv, "the PC machine is issue 5");
+	return cmd_run_like("run", argc, argv, NULL);
 }
 
 static int cmd_monitor(int argc, char **argv)
@@ -260,7 +387,7 @@ static int cmd_simple(const char *cmd, int argc, char **argv, const char *issue)
 }
 
 static int cmd_replay(int argc, char **argv) { return cmd_simple("replay", argc, argv, "record and replay is issue 6"); }
-static int cmd_trace(int argc, char **argv) { return cmd_simple("trace", argc, argv, "traces are issue 6"); }
+static int cmd_trace(int argc, char **argv) { return trace_cmd_main(argc, argv); }
 static int cmd_diff(int argc, char **argv) { return cmd_simple("diff", argc, argv, "diff is issue 7"); }
 static int cmd_regress(int argc, char **argv) { return cmd_simple("regress", argc, argv, "regress is issue 7"); }
 static int cmd_bisect(int argc, char **argv) { return cmd_simple("bisect", argc, argv, "bisect is issue 7"); }
@@ -270,14 +397,21 @@ static const struct command commands[] = {
 	  "Boot a machine. With no options: the system SeaBIOS (bios.bin) with the demo\n"
 	  "disk from pc-bios/, showing the boot console.\n"
 	  "\n"
-	  "  --record FILE        record the run into a trace\n"
+	  "  --record FILE        record the run into a trace (not implemented yet)\n"
 	  "  --until EVENT        stop at mbr, int19, halt, exit, icount=N or vtime=T\n"
-	  "  --monitor            start stopped at the reset vector, at the monitor prompt\n",
+	  "  --monitor            start stopped at the reset vector, at the monitor prompt\n"
+	  "                       (not implemented yet)\n"
+	  "  --serial-raw         keep escape sequences when the console is not a terminal\n"
+	  "  --disk-mode snapshot|rw  snapshot (default): guest writes stay in memory\n"
+	  "  --log unimp          log unimplemented guest accesses once per site\n"
+	  "\n"
+	  "When the run stops, one summary line goes to stderr:\n"
+	  "  stopped: reason=... icount=... vtime=... cs:eip=... post=0x..\n",
 	  1 },
 	{ "replay", cmd_replay, "lockstep replay FILE [--no-verify] [--monitor] [--until EVENT]",
 	  "Rebuild the machine from a trace's header and replay it, verifying every\n"
 	  "checkpoint. Exit 1 on divergence.\n", 0 },
-	{ "trace", cmd_trace, "lockstep trace show|stats FILE [--events KINDS] [--from N] [--to N]",
+	{ "trace", cmd_trace, "lockstep trace show|stats FILE [--events KINDS] [--from N] [--to N] [--port LO-HI]",
 	  "Print a trace's events, or a summary of them.\n", 0 },
 	{ "diff", cmd_diff, "lockstep diff A.trace B.trace [--streams LIST]",
 	  "Find the first divergent event between two traces. Exit 0 when identical,\n"

@@ -14,6 +14,7 @@
 #ifndef LS_CPU_H
 #define LS_CPU_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct mem;
@@ -28,6 +29,9 @@ struct cpu_bus {
 	int (*intr_ack)(void *opaque);
 	/* Shutdown (triple fault): the machine decides what to reset. */
 	void (*shutdown)(void *opaque);
+	/* SMM entry (1) and RSM (0): the machine switches mem/ to the SMRAM
+	 * view (mem_set_smm). May be NULL. */
+	void (*smm_changed)(void *opaque, int in_smm);
 };
 
 /* The identity CPUID reports; EDX at reset equals `signature`. */
@@ -37,6 +41,18 @@ struct cpu_model {
 	uint32_t features_edx;    /* CPUID.1:EDX, only what is emulated */
 	uint32_t features_ecx;    /* CPUID.1:ECX */
 };
+/* CPUID.1:EDX bits the core can honour (SDM Vol. 2, CPUID, table 3-11). */
+#define CPU_FEAT_FPU   (1u << 0)
+#define CPU_FEAT_VME   (1u << 1)
+#define CPU_FEAT_DE    (1u << 2)
+#define CPU_FEAT_PSE   (1u << 3)
+#define CPU_FEAT_TSC   (1u << 4)
+#define CPU_FEAT_MSR   (1u << 5)
+#define CPU_FEAT_CX8   (1u << 8)
+#define CPU_FEAT_APIC  (1u << 9)
+#define CPU_FEAT_SEP   (1u << 11)
+#define CPU_FEAT_PGE   (1u << 13)
+#define CPU_FEAT_CMOV  (1u << 15)
 
 /* General and special registers for cpu_get_reg/cpu_set_reg. */
 enum cpu_reg {
@@ -61,6 +77,39 @@ struct cpu_segment {
 	uint32_t base;
 	uint32_t limit;
 };
+
+/* What an interrupt/exception delivery was caused by. */
+enum cpu_int_kind {
+	CPU_INT_EXCEPTION,   /* fault, trap or abort raised by the CPU */
+	CPU_INT_SOFT,        /* INT n, INT3, INTO, INT1 */
+	CPU_INT_HARD,        /* external interrupt (INTR, vector from the PIC) */
+	CPU_INT_NMI,
+	CPU_INT_SMI,         /* SMM entry (vector reported as -1) */
+};
+
+/* Observation hooks (replay, monitor). Each unset hook costs one branch.
+ * Hooks must not change CPU state except through cpu_request_stop(). */
+struct cpu_hooks {
+	void *opaque;
+	/* After every retired instruction (and every REP iteration); eip is the
+	 * address of the instruction that retired. */
+	void (*retire)(void *opaque, struct cpu *cpu, uint16_t cs, uint32_t eip);
+	/* An interrupt or exception is being delivered: vector, kind, error code
+	 * (-1 when none), the source CS:EIP (the return address the handler sees)
+	 * and the target CS:EIP of the handler. */
+	void (*interrupt)(void *opaque, struct cpu *cpu, int vector, enum cpu_int_kind kind,
+			  int error, uint16_t cs, uint32_t eip, uint16_t new_cs, uint32_t new_eip);
+	/* A control register write (CR0, CR3 or CR4), old and new value. */
+	void (*cr_write)(void *opaque, struct cpu *cpu, int cr, uint32_t old, uint32_t value);
+	/* A far JMP/CALL/RET/IRET completed: from and to CS:EIP. */
+	void (*far_transfer)(void *opaque, struct cpu *cpu, uint16_t cs, uint32_t eip,
+			     uint16_t new_cs, uint32_t new_eip);
+	/* HLT retired. */
+	void (*hlt)(void *opaque, struct cpu *cpu);
+};
+
+/* Install hooks (copied); NULL removes them all. */
+void cpu_set_hooks(struct cpu *cpu, const struct cpu_hooks *hooks);
 
 /* Why cpu_run returned. */
 enum cpu_stop {
@@ -112,5 +161,19 @@ void cpu_set_seg(struct cpu *cpu, enum cpu_seg s, const struct cpu_segment *seg)
 
 /* Drop every decoded instruction and TLB entry (loaders, snapshots). */
 void cpu_flush_caches(struct cpu *cpu);
+
+/* Architectural state serialisation (hashes, snapshots), little-endian,
+ * field by field in the order documented in docs/cpu.md, lazy flags
+ * materialised; caches excluded. cpu_state_save writes CPU_STATE_SIZE
+ * bytes and returns that size, or returns 0 if cap is too small.
+ * cpu_state_load returns 0, or -1 if the buffer is not a saved state of
+ * this version (the CPU is then unchanged). */
+#define CPU_STATE_VERSION 1
+#define CPU_STATE_SIZE 256
+size_t cpu_state_save(struct cpu *cpu, uint8_t *buf, size_t cap);
+int cpu_state_load(struct cpu *cpu, const uint8_t *buf, size_t len);
+
+/* The CPU's identity: a default P6-class model without FPU or APIC. */
+void cpu_model_default(struct cpu_model *model);
 
 #endif

@@ -11,6 +11,7 @@
 #ifndef LS_MACHINE_CLOCK_H
 #define LS_MACHINE_CLOCK_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define CLOCK_NEVER UINT64_MAX
@@ -21,7 +22,8 @@ struct clock_timer;
 typedef void (*clock_timer_fn)(void *opaque);
 
 /* A clock reading time from *source (the CPU's cycle counter, or a test's
- * plain variable). Returns NULL on allocation failure. */
+ * plain variable). Returns NULL on allocation failure. Free every timer
+ * before the clock that owns it. */
 struct clock *clock_new(const uint64_t *source);
 void clock_free(struct clock *c);
 /* Point the clock at another source (the CPU is created after the devices). */
@@ -50,5 +52,15 @@ uint64_t clock_next_deadline(const struct clock *c);
 /* Fire every timer whose deadline is <= now, in deadline then arming order.
  * Callbacks may re-arm timers. Returns the number fired. */
 int clock_run_due(struct clock *c);
+
+/* Timers armed while clock_run_due() runs (by its callbacks) with a deadline
+ * already due wait for the next clock_run_due(), so a callback that re-arms
+ * itself in the past cannot loop forever inside one call. */
+
+/* Feed the armed timers in firing order to a state hash: for each, its name
+ * (bytes, then a 0 byte) and its deadline (8 bytes little-endian). The
+ * arming sequence numbers themselves are not fed: only their order matters. */
+void clock_hash(const struct clock *c, void (*feed)(void *ctx, const void *p, size_t n),
+		void *ctx);
 
 #endif

@@ -1,10 +1,21 @@
 # machine/: see machine/machine.h for the module's public interface.
 liblockstep_a_SOURCES += machine/machine.h machine/config.h machine/config.c
 liblockstep_a_SOURCES += machine/multiboot.h machine/multiboot.c
+liblockstep_a_SOURCES += machine/chardev.h machine/chardev.c machine/debug_merge.h machine/debug_merge.c
+liblockstep_a_SOURCES += machine/pc_internal.h machine/pc.c machine/run.c
 
-check_PROGRAMS += tests/test_multiboot
-TESTS += tests/test_multiboot
+check_PROGRAMS += tests/test_multiboot tests/test_chardev tests/test_debug_merge
+TESTS += tests/test_multiboot tests/test_chardev tests/test_debug_merge
+tests_test_debug_merge_SOURCES = tests/test_debug_merge.c tests/testutil.c tests/testutil.h
+tests_test_debug_merge_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_test_debug_merge_LDADD = $(TEST_LDADD)
+tests_test_chardev_SOURCES = tests/test_chardev.c tests/testutil.c tests/testutil.h
+tests_test_chardev_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_test_chardev_LDADD = $(TEST_LDADD)
 tests_test_multiboot_SOURCES = tests/test_multiboot.c
 tests_test_multiboot_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_test_multiboot_LDADD = $(TEST_LDADD)
+include machine/isa.mk
+include machine/pci.mk
+include machine/ide.mk
 include machine/fwcfg.mk

@@ -1,12 +1,109 @@
 /*
- * machine/: the PC. struct machine owns the cpu, mem, every device, the
- * virtual clock and its event queue; the board file wires them together.
- * The public interface grows with issue 5; see machine/config.h for the
- * configuration it is built from.
+ * machine/machine.h: the PC. struct machine owns the cpu, mem, every device,
+ * the virtual clock and its event queue; machine/pc.c wires them together
+ * (i440FX + PIIX3/PIIX4 for `pc`, ISA only for `isapc`), machine/run.c runs
+ * the CPU between clock deadlines and turns what happens into stop reasons.
+ * No global state: two machines in one process are independent.
  */
 #ifndef LS_MACHINE_H
 #define LS_MACHINE_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "machine/config.h"
+
+struct machine;
+struct cpu;
+struct mem;
+
+/* Milestones (DESIGN.md §3), counted per boot. */
+enum milestone {
+	MILESTONE_RESET,         /* power-on or system reset */
+	MILESTONE_RESET_VECTOR,  /* first instruction after it */
+	MILESTONE_PAM_UNLOCK,    /* first PAM write making 0xF0000 writable */
+	MILESTONE_PAM_LOCK,      /* first later PAM write making it read-only */
+	MILESTONE_INT19,         /* vector 0x19 delivered */
+	MILESTONE_BOOT_READ,     /* first read of the boot disk's sector 0 after int19 */
+	MILESTONE_MBR,           /* first instruction at linear 0x7C00 after int19 */
+	MILESTONE_EXIT,          /* guest exit port, power-off, or end of run */
+	MILESTONE_COUNT
+};
+const char *milestone_name(enum milestone id);
+/* Returns the id for a name, or -1. */
+int milestone_parse(const char *name);
+
+/* What `--until` asks for. */
+enum until_kind { UNTIL_NONE, UNTIL_MBR, UNTIL_INT19, UNTIL_HALT, UNTIL_EXIT,
+		  UNTIL_ICOUNT, UNTIL_VTIME };
+struct machine_until {
+	enum until_kind kind;
+	uint64_t value;          /* icount, or vtime in ns */
+};
+/* "mbr", "int19", "halt", "exit", "icount=N", "vtime=T" (T in ns, or with a
+ * suffix ns, us, ms, s). Returns 0 or -1 with a one-line message. */
+int machine_parse_until(const char *s, struct machine_until *u, char *err, size_t errlen);
+
+/* Why machine_run returned. */
+enum machine_stop {
+	MACHINE_STOP_UNTIL,      /* the --until target was reached */
+	MACHINE_STOP_EXIT,       /* guest wrote to port 0xF4 (exit_value) */
+	MACHINE_STOP_POWEROFF,   /* ACPI S5 */
+	MACHINE_STOP_DEAD,       /* HLT with interrupts off, or nothing can wake it */
+	MACHINE_STOP_CAP,        /* the default icount cap */
+	MACHINE_STOP_RESET_LOOP, /* resets with almost no progress in between */
+	MACHINE_STOP_SIGNAL,     /* SIGINT/SIGTERM (machine_request_stop from a handler) */
+	MACHINE_STOP_REQUEST,    /* a hook or the monitor asked */
+};
+const char *machine_stop_name(enum machine_stop s);
+
+/* The icount cap when --until gives none: far beyond any firmware boot. */
+#define MACHINE_DEFAULT_ICOUNT_CAP 20000000000ull
+
+/* Observation hooks (replay, monitor). Each costs one branch when unset. */
+struct machine_hooks {
+	void *opaque;
+	void (*milestone)(void *opaque, enum milestone id, uint32_t boot, uint64_t icount);
+	void (*system_reset)(void *opaque, int cause);
+};
+
+/* Options that are not part of the guest-visible configuration. */
+struct machine_options {
+	int serial_raw;          /* keep escape sequences on non-TTY output */
+	int log_unimp;           /* log unimplemented accesses once per site */
+	int disk_rw;             /* write disk images in place */
+	uint64_t icount_cap;     /* 0: MACHINE_DEFAULT_ICOUNT_CAP */
+};
+
+/* Build a machine, load firmware (or the multiboot kernel) and power it on.
+ * Returns NULL with a one-line message in err (missing or invalid files). */
+struct machine *machine_new(const struct machine_config *cfg, const struct machine_options *opt,
+			    char *err, size_t errlen);
+void machine_free(struct machine *m);
+
+void machine_set_hooks(struct machine *m, const struct machine_hooks *h);
+
+/* Run until the target, an exit, or a stop reason. May be called again to go on. */
+enum machine_stop machine_run(struct machine *m, const struct machine_until *until);
+/* Make machine_run return (async-signal-safe: only sets flags). */
+void machine_request_stop(struct machine *m, int from_signal);
+
+/* A system reset, as the monitor's `reset` or 0xCF9 hard reset does. */
+void machine_system_reset(struct machine *m, int cause);
+
+struct cpu *machine_cpu(struct machine *m);
+struct mem *machine_mem(struct machine *m);
+uint64_t machine_vtime(const struct machine *m);
+int machine_exit_value(const struct machine *m);
+uint8_t machine_post_code(const struct machine *m);
+uint32_t machine_boot_count(const struct machine *m);
+/* icount at which milestone id was first reached in the current boot, or UINT64_MAX. */
+uint64_t machine_milestone_icount(const struct machine *m, enum milestone id);
+
+/* Write out buffered guest output (unfinished debug-console lines). */
+void machine_flush_output(struct machine *m);
+
+/* One line: "stopped: reason=... icount=... vtime=... cs:eip=... post=0x..". */
+void machine_format_summary(struct machine *m, enum machine_stop why, char *buf, size_t len);
 
 #endif

@@ -1,2 +1,35 @@
-# replay/: see replay/replay.h for the module's public interface.
-liblockstep_a_SOURCES += replay/replay.h
+# replay/: trace format, recorder, replayer, checkpoints and hashes.
+# See replay/replay.h for the module's public interface.
+liblockstep_a_SOURCES += replay/replay.h \
+	replay/varint.c replay/varint.h \
+	replay/bytebuf.c replay/bytebuf.h \
+	replay/event.c replay/event.h \
+	replay/chain.c replay/chain.h \
+	replay/trace_format.c replay/trace_format.h \
+	replay/trace_writer.c replay/trace_writer.h \
+	replay/trace_reader.c replay/trace_reader.h \
+	replay/trace_print.c replay/trace_print.h \
+	replay/trace_synth.c replay/trace_synth.h \
+	replay/trace_cli.c replay/trace_cli.h
+
+# Tests of the trace format.
+check_PROGRAMS += tests/test_trace_varint tests/test_trace_rw tests/test_trace_errors \
+	tests/test_trace_cli
+TESTS += tests/test_trace_varint tests/test_trace_rw tests/test_trace_errors \
+	tests/test_trace_cli
+tests_test_trace_varint_SOURCES = tests/test_trace_varint.c
+tests_test_trace_varint_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_test_trace_varint_LDADD = $(TEST_LDADD)
+tests_test_trace_rw_SOURCES = tests/test_trace_rw.c tests/testutil.c tests/testutil.h
+tests_test_trace_rw_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_test_trace_rw_LDADD = $(TEST_LDADD)
+tests_test_trace_errors_SOURCES = tests/test_trace_errors.c tests/testutil.c tests/testutil.h
+tests_test_trace_errors_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_test_trace_errors_LDADD = $(TEST_LDADD)
+tests_test_trace_cli_SOURCES = tests/test_trace_cli.c tests/testutil.c tests/testutil.h
+tests_test_trace_cli_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_test_trace_cli_LDADD = $(TEST_LDADD)
+
+# libFuzzer target and seeds (replay/fuzz.mk is included from Makefile.am when
+# configure knows --enable-fuzzing).
+EXTRA_DIST += replay/fuzz.mk tests/fuzz tests/data/traces

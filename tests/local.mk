@@ -4,7 +4,10 @@ TEST_CPPFLAGS = $(AM_CPPFLAGS) $(CRITERION_CFLAGS) \
 	-DLS_ABS_BUILDDIR='"$(abs_top_builddir)"' -DLS_ABS_SRCDIR='"$(abs_top_srcdir)"'
 TEST_LDADD = $(LS_LIBS) $(CRITERION_LIBS)
 
-check_PROGRAMS += tests/test_cli tests/test_config tests/test_demo_disk
+check_PROGRAMS += tests/test_cli tests/test_config tests/test_demo_disk tests/test_boot
+tests_test_boot_SOURCES = tests/test_boot.c tests/testutil.c tests/testutil.h
+tests_test_boot_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_test_boot_LDADD = $(TEST_LDADD)
 tests_test_cli_SOURCES = tests/test_cli.c tests/testutil.c tests/testutil.h
 tests_test_cli_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_test_cli_LDADD = $(TEST_LDADD)
@@ -15,7 +18,21 @@ tests_test_demo_disk_SOURCES = tests/test_demo_disk.c tests/testutil.c tests/tes
 tests_test_demo_disk_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_test_demo_disk_LDADD = $(TEST_LDADD)
 
-TESTS += tests/test_cli tests/test_config tests/test_demo_disk
+TESTS += tests/test_cli tests/test_config tests/test_demo_disk tests/test_boot
 # Criterion runs each test in a forked child; keep its output in the .log files.
 AM_TESTS_ENVIRONMENT = CRITERION_NO_EARLY_EXIT=1; export CRITERION_NO_EARLY_EXIT;
 EXTRA_DIST += tests/summarize
+
+# Test guests: MBRs assembled from tests/guests/*.S into 1 MiB disk images.
+TEST_GUESTS = tests/guests/exit5.img tests/guests/dead.img tests/guests/reset.img
+check_DATA = $(TEST_GUESTS)
+CLEANFILES += $(TEST_GUESTS) tests/guests/*.o tests/guests/*.bin
+EXTRA_DIST += tests/guests/common.h tests/guests/exit5.S tests/guests/dead.S tests/guests/reset.S
+tests/guests/%.o: $(srcdir)/tests/guests/%.S $(srcdir)/tests/guests/common.h
+	@mkdir -p tests/guests
+	$(AM_V_GEN)$(GUEST_AS) -I$(srcdir)/tests/guests -o $@ $<
+tests/guests/%.bin: tests/guests/%.o
+	$(AM_V_GEN)$(GUEST_LD) -Ttext 0x7c00 --oformat binary -o $@ $<
+tests/guests/%.img: tests/guests/%.bin
+	$(AM_V_GEN)test `stat -c %s $<` -eq 512 || { echo "$<: MBR is not 512 bytes" >&2; exit 1; }; \
+	  cp $< $@.tmp && truncate -s 1M $@.tmp && mv $@.tmp $@

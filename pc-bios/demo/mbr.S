@@ -4,6 +4,7 @@
  * Loaded by the BIOS at 0000:7C00 (int 0x19). It greets through INT 10h
  * teletype (what the user sees on the console) and through the debug console
  * on port 0x402 (which prints "MBR OK", as the reference machine's disk does),
+ * waits a few timer ticks so the BIOS's serial console can send the screen,
  * then powers off through isa-debug-exit (port 0xF4, value 0) and, for Bochs,
  * through its shutdown port 0x8900. Assembled with `as --32`, linked at 0x7C00.
  */
@@ -38,8 +39,15 @@ _start:
 	outb	%al, %dx
 	jmp	3b
 
+	/* Give SeaBIOS's serial console a few timer ticks to send the screen
+	 * (it flushes from its timer handler); HLT costs no host time. */
+4:	sti
+	movw	$4, %cx
+7:	hlt
+	loop	7b
+
 	/* Power off: isa-debug-exit with 0, then Bochs' "Shutdown" port. */
-4:	xorb	%al, %al
+	xorb	%al, %al
 	outb	%al, $0xf4
 	movw	$0x8900, %dx
 	movw	$shutdown, %si

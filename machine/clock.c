@@ -1,0 +1,179 @@
+/*
+ * machine/clock.c: the virtual clock's event queue (machine/clock.h).
+ *
+ * Armed timers sit in one singly linked list sorted by (deadline, arming
+ * sequence number); a few dozen timers make a list cheaper than a heap and
+ * the order never depends on host pointers. Time itself is read from the
+ * source the machine provides (the CPU's cycle counter).
+ */
+#include "machine/clock.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct clock_timer {
+	struct clock *clock;
+	const char *name;
+	clock_timer_fn fn;
+	void *opaque;
+	uint64_t when;
+	uint64_t seq;          /* arming order; breaks deadline ties */
+	int armed;
+	struct clock_timer *next;
+};
+
+struct clock {
+	const uint64_t *source;
+	uint64_t next_seq;
+	struct clock_timer *head;     /* armed timers, earliest first */
+	void (*notify)(void *opaque, uint64_t when);
+	void *notify_opaque;
+};
+
+struct clock *clock_new(const uint64_t *source)
+{
+	struct clock *c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->source = source;
+	return c;
+}
+
+void clock_free(struct clock *c)
+{
+	free(c);
+}
+
+void clock_set_source(struct clock *c, const uint64_t *source)
+{
+	c->source = source;
+}
+
+uint64_t clock_now(const struct clock *c)
+{
+	return c->source ? *c->source : 0;
+}
+
+void clock_set_deadline_notify(struct clock *c, void (*fn)(void *opaque, uint64_t when),
+			       void *opaque)
+{
+	c->notify = fn;
+	c->notify_opaque = opaque;
+}
+
+struct clock_timer *clock_timer_new(struct clock *c, const char *name, clock_timer_fn fn,
+				    void *opaque)
+{
+	struct clock_timer *t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->clock = c;
+	t->name = name ? name : "";
+	t->fn = fn;
+	t->opaque = opaque;
+	t->when = CLOCK_NEVER;
+	return t;
+}
+
+static void clock_unlink(struct clock_timer *t)
+{
+	struct clock_timer **pp = &t->clock->head;
+	if (!t->armed)
+		return;
+	while (*pp && *pp != t)
+		pp = &(*pp)->next;
+	if (*pp)
+		*pp = t->next;
+	t->next = NULL;
+	t->armed = 0;
+}
+
+void clock_timer_free(struct clock_timer *t)
+{
+	if (!t)
+		return;
+	clock_unlink(t);
+	free(t);
+}
+
+/* Does a fire before b? */
+static int clock_before(const struct clock_timer *a, const struct clock_timer *b)
+{
+	return a->when < b->when || (a->when == b->when && a->seq < b->seq);
+}
+
+void clock_timer_mod(struct clock_timer *t, uint64_t when)
+{
+	struct clock *c = t->clock;
+	struct clock_timer **pp = &c->head;
+
+	clock_unlink(t);
+	t->when = when;
+	t->seq = c->next_seq++;
+	while (*pp && clock_before(*pp, t))
+		pp = &(*pp)->next;
+	t->next = *pp;
+	*pp = t;
+	t->armed = 1;
+	if (c->head == t && c->notify)
+		c->notify(c->notify_opaque, when);
+}
+
+void clock_timer_del(struct clock_timer *t)
+{
+	clock_unlink(t);
+	t->when = CLOCK_NEVER;
+}
+
+int clock_timer_pending(const struct clock_timer *t)
+{
+	return t->armed;
+}
+
+uint64_t clock_timer_expires(const struct clock_timer *t)
+{
+	return t->armed ? t->when : CLOCK_NEVER;
+}
+
+uint64_t clock_next_deadline(const struct clock *c)
+{
+	return c->head ? c->head->when : CLOCK_NEVER;
+}
+
+int clock_run_due(struct clock *c)
+{
+	uint64_t now = clock_now(c);
+	uint64_t limit = c->next_seq;   /* timers armed from here on wait */
+	int fired = 0;
+
+	for (;;) {
+		struct clock_timer *t = c->head, **pp = &c->head;
+		/* The earliest due timer armed before this call started. Timers
+		 * re-armed during the call may sort ahead of it but never match. */
+		while (t && t->when <= now && t->seq >= limit) {
+			pp = &t->next;
+			t = t->next;
+		}
+		if (!t || t->when > now)
+			break;
+		*pp = t->next;
+		t->next = NULL;
+		t->armed = 0;
+		t->when = CLOCK_NEVER;
+		fired++;
+		t->fn(t->opaque);
+	}
+	return fired;
+}
+
+void clock_hash(const struct clock *c, void (*feed)(void *ctx, const void *p, size_t n),
+		void *ctx)
+{
+	for (const struct clock_timer *t = c->head; t; t = t->next) {
+		uint8_t b[8];
+		feed(ctx, t->name, strlen(t->name) + 1);
+		for (int i = 0; i < 8; i++)
+			b[i] = (uint8_t)(t->when >> (8 * i));
+		feed(ctx, b, 8);
+	}
+}

@@ -1,0 +1,311 @@
+/*
+ * machine/run.c: the run loop. Runs the CPU up to the next clock deadline,
+ * fires due timers, skips idle HLT time straight to the next deadline, and
+ * turns device requests (reset, exit, power-off) and CPU events into stop
+ * reasons. Milestones (DESIGN.md §3) are recognised here from CPU, memory
+ * and disk hooks.
+ */
+#include "machine/pc_internal.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu/cpu.h"
+#include "machine/clock.h"
+#include "mem/mem.h"
+
+static const char *const milestone_names[MILESTONE_COUNT] = {
+	"reset", "reset-vector", "pam-unlock", "pam-lock", "int19", "boot-read", "mbr", "exit",
+};
+
+const char *milestone_name(enum milestone id)
+{
+	return (unsigned)id < MILESTONE_COUNT ? milestone_names[id] : "?";
+}
+
+int milestone_parse(const char *name)
+{
+	for (int i = 0; i < MILESTONE_COUNT; i++)
+		if (!strcmp(name, milestone_names[i]))
+			return i;
+	return -1;
+}
+
+const char *machine_stop_name(enum machine_stop s)
+{
+	static const char *const names[] = {
+		"until", "debug-exit", "poweroff", "dead", "icount-cap", "reset-loop",
+		"signal", "request",
+	};
+	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
+}
+
+int machine_parse_until(const char *s, struct machine_until *u, char *err, size_t errlen)
+{
+	static const struct { const char *name; enum until_kind kind; } words[] = {
+		{ "mbr", UNTIL_MBR }, { "int19", UNTIL_INT19 }, { "halt", UNTIL_HALT },
+		{ "exit", UNTIL_EXIT },
+	};
+	char *end;
+
+	memset(u, 0, sizeof(*u));
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (!strcmp(s, words[i].name)) {
+			u->kind = words[i].kind;
+			return 0;
+		}
+	if (!strncmp(s, "icount=", 7) && s[7] >= '0' && s[7] <= '9') {
+		u->value = strtoull(s + 7, &end, 0);
+		if (!*end) {
+			u->kind = UNTIL_ICOUNT;
+			return 0;
+		}
+	} else if (!strncmp(s, "vtime=", 6) && s[6] >= '0' && s[6] <= '9') {
+		static const struct { const char *suffix; uint64_t mul; } units[] = {
+			{ "", 1 }, { "ns", 1 }, { "us", 1000 }, { "ms", 1000000 }, { "s", 1000000000 },
+		};
+		uint64_t v = strtoull(s + 6, &end, 10);
+		for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+			if (!strcmp(end, units[i].suffix) && v <= UINT64_MAX / units[i].mul) {
+				u->kind = UNTIL_VTIME;
+				u->value = v * units[i].mul;
+				return 0;
+			}
+	}
+	snprintf(err, errlen, "--until %s: expected mbr, int19, halt, exit, icount=N or "
+		 "vtime=T[ns|us|ms|s]", s);
+	return -1;
+}
+
+/* ---- milestones ---- */
+
+void machine_milestone(struct machine *m, enum milestone id)
+{
+	uint64_t ic = cpu_icount(m->cpu);
+
+	if (m->milestone_icount[id] == UINT64_MAX)
+		m->milestone_icount[id] = ic;
+	if (m->hooks.milestone)
+		m->hooks.milestone(m->hooks.opaque, id, m->boot, ic);
+	if ((id == MILESTONE_MBR && m->until_kind == UNTIL_MBR) ||
+	    (id == MILESTONE_INT19 && m->until_kind == UNTIL_INT19)) {
+		m->until_hit = 1;
+		cpu_request_stop(m->cpu);
+	}
+}
+
+uint64_t machine_milestone_icount(const struct machine *m, enum milestone id)
+{
+	return (unsigned)id < MILESTONE_COUNT ? m->milestone_icount[id] : UINT64_MAX;
+}
+
+static void hooks_apply(struct machine *m);
+
+/* Between int19 and the jump to 0:7C00 the retire hook watches CS.base+EIP. */
+static void on_retire(void *opaque, struct cpu *cpu, uint16_t cs, uint32_t eip)
+{
+	struct machine *m = opaque;
+	struct cpu_segment seg;
+
+	cpu_get_seg(cpu, CPU_CS, &seg);
+	if (seg.base + cpu_get_reg(cpu, CPU_EIP) != 0x7C00)
+		return;
+	machine_milestone(m, MILESTONE_MBR);
+	m->retire_hook_on = 0;
+	hooks_apply(m);
+}
+
+static void on_interrupt(void *opaque, struct cpu *cpu, int vector, enum cpu_int_kind kind,
+			 int error, uint16_t cs, uint32_t eip, uint16_t new_cs, uint32_t new_eip)
+{
+	struct machine *m = opaque;
+
+	if (vector != 0x19 || m->milestone_icount[MILESTONE_INT19] != UINT64_MAX)
+		return;
+	machine_milestone(m, MILESTONE_INT19);
+	m->retire_hook_on = 1;
+	hooks_apply(m);
+}
+
+static void hooks_apply(struct machine *m)
+{
+	struct cpu_hooks h = {
+		.opaque = m,
+		.interrupt = on_interrupt,
+		.retire = m->retire_hook_on ? on_retire : NULL,
+	};
+	cpu_set_hooks(m->cpu, &h);
+}
+
+/* PAM0's high nibble routes 0xF0000-0xFFFFF: WE (bit 1 of the nibble) decides
+ * whether the BIOS segment is writable. */
+static void on_pam_update(void *opaque, int reg, uint8_t old_value, uint8_t new_value)
+{
+	struct machine *m = opaque;
+	int writable = reg == 0 && ((new_value >> 4) & 2);
+
+	if (reg != 0)
+		return;
+	if (writable && !m->pam_unlocked) {
+		m->pam_unlocked = 1;
+		machine_milestone(m, MILESTONE_PAM_UNLOCK);
+	} else if (!writable && m->pam_unlocked &&
+		   m->milestone_icount[MILESTONE_PAM_LOCK] == UINT64_MAX) {
+		machine_milestone(m, MILESTONE_PAM_LOCK);
+	}
+}
+
+void machine_install_cpu_hooks(struct machine *m)
+{
+	struct mem_hooks mh = { .opaque = m, .pam_update = on_pam_update };
+
+	mem_set_hooks(m->mem, &mh);
+	hooks_apply(m);
+}
+
+void machine_boot_begin(struct machine *m)
+{
+	for (int i = 0; i < MILESTONE_COUNT; i++)
+		m->milestone_icount[i] = UINT64_MAX;
+	m->pam_unlocked = 0;
+	m->retire_hook_on = 0;
+	hooks_apply(m);
+	machine_milestone(m, MILESTONE_RESET);
+	/* The next instruction is the reset vector's. */
+	machine_milestone(m, MILESTONE_RESET_VECTOR);
+}
+
+void machine_set_hooks(struct machine *m, const struct machine_hooks *h)
+{
+	if (h)
+		m->hooks = *h;
+	else
+		memset(&m->hooks, 0, sizeof(m->hooks));
+}
+
+void machine_request_stop(struct machine *m, int from_signal)
+{
+	m->stop_requested = 1;
+	if (from_signal)
+		m->stop_signal = from_signal;
+	cpu_request_stop(m->cpu);
+}
+
+/* ---- the loop ---- */
+
+/* A reset that comes within this many instructions of the previous one counts
+ * towards a reset loop; this many in a row end the run. */
+#define QUICK_RESET_ICOUNT 100000
+#define QUICK_RESET_LIMIT 8
+
+static int do_reset(struct machine *m)
+{
+	int kind = m->pending_reset;
+	uint64_t ic = cpu_icount(m->cpu);
+
+	m->pending_reset = 0;
+	if (ic - m->last_reset_icount < QUICK_RESET_ICOUNT)
+		m->quick_resets++;
+	else
+		m->quick_resets = 0;
+	m->last_reset_icount = ic;
+	if (m->quick_resets >= QUICK_RESET_LIMIT)
+		return -1;
+	if (kind == ISA_RESET_SYSTEM) {
+		m->boot++;
+		machine_system_reset(m, kind);
+	} else {
+		/* INIT: the CPU only; memory map, PAM and devices stay. */
+		cpu_reset(m->cpu);
+		machine_boot_begin(m);
+	}
+	return 0;
+}
+
+enum machine_stop machine_run(struct machine *m, const struct machine_until *until)
+{
+	struct machine_until none = { UNTIL_NONE, 0 };
+	uint64_t icount_limit, cycle_cap = UINT64_MAX;
+
+	if (!until)
+		until = &none;
+	m->until_kind = until->kind;
+	m->until_hit = 0;
+	icount_limit = until->kind == UNTIL_ICOUNT ? until->value : m->opt.icount_cap;
+	if (until->kind == UNTIL_VTIME)
+		cycle_cap = until->value;
+
+	for (;;) {
+		uint64_t deadline, now;
+		enum cpu_stop r;
+
+		if (m->stop_requested) {
+			m->stop_requested = 0;
+			return m->stop_signal ? MACHINE_STOP_SIGNAL : MACHINE_STOP_REQUEST;
+		}
+		if (cpu_icount(m->cpu) >= icount_limit)
+			return until->kind == UNTIL_ICOUNT ? MACHINE_STOP_UNTIL : MACHINE_STOP_CAP;
+		if (clock_now(m->clock) >= cycle_cap)
+			return MACHINE_STOP_UNTIL;
+
+		deadline = clock_next_deadline(m->clock);
+		r = cpu_run(m->cpu, icount_limit, deadline < cycle_cap ? deadline : cycle_cap);
+		clock_run_due(m->clock);
+
+		if (m->exit_requested) {
+			m->exit_requested = 0;
+			machine_milestone(m, MILESTONE_EXIT);
+			return MACHINE_STOP_EXIT;
+		}
+		if (m->poweroff) {
+			m->poweroff = 0;
+			machine_milestone(m, MILESTONE_EXIT);
+			return MACHINE_STOP_POWEROFF;
+		}
+		if (m->until_hit) {
+			m->until_hit = 0;
+			return MACHINE_STOP_UNTIL;
+		}
+		if (m->pending_reset && do_reset(m))
+			return MACHINE_STOP_RESET_LOOP;
+		if (r != CPU_STOP_HLT)
+			continue;
+
+		/* HLT: with interrupts off nothing but NMI/SMI wakes it (neither has
+		 * a source here yet); otherwise sleep until the next deadline. */
+		if (!(cpu_get_reg(m->cpu, CPU_EFLAGS) & 0x200))
+			return until->kind == UNTIL_HALT ? MACHINE_STOP_UNTIL : MACHINE_STOP_DEAD;
+		if (!cpu_halted(m->cpu))
+			continue;  /* an interrupt is already pending */
+		deadline = clock_next_deadline(m->clock);
+		if (deadline == CLOCK_NEVER)
+			return MACHINE_STOP_DEAD;
+		now = clock_now(m->clock);
+		if (deadline > cycle_cap) {
+			cpu_add_cycles(m->cpu, cycle_cap - now);
+			return MACHINE_STOP_UNTIL;
+		}
+		if (deadline > now)
+			cpu_add_cycles(m->cpu, deadline - now);
+		clock_run_due(m->clock);
+	}
+}
+
+void machine_format_summary(struct machine *m, enum machine_stop why, char *buf, size_t len)
+{
+	struct cpu_segment cs;
+	uint64_t vt = clock_now(m->clock);
+	int n;
+
+	cpu_get_seg(m->cpu, CPU_CS, &cs);
+	n = snprintf(buf, len, "stopped: reason=%s", machine_stop_name(why));
+	if (why == MACHINE_STOP_EXIT && (size_t)n < len)
+		n += snprintf(buf + n, len - n, " code=%d", m->exit_value);
+	if ((size_t)n < len)
+		snprintf(buf + n, len - n, " icount=%" PRIu64 " vtime=%" PRIu64 ".%09" PRIu64
+			 "s cs:eip=%04x:%08x post=0x%02x boot=%u",
+			 cpu_icount(m->cpu), vt / 1000000000, vt % 1000000000, cs.selector,
+			 cpu_get_reg(m->cpu, CPU_EIP), machine_post_code(m), m->boot);
+}
