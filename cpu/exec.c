@@ -20,13 +20,16 @@
 struct ic_entry {
 	uint32_t tag;          /* physical address, or IC_INVALID */
 	uint32_t gen;          /* valid only while equal to block_cache.gen */
+	uint32_t pgen;         /* ... and to the page's entry in block_cache.pgen */
 	uint8_t code32;
 	struct insn insn;
 };
 #define IC_INVALID 0xffffffffu   /* an instruction there is never cached */
 
+#define PGEN_SIZE 1024
 struct block_cache {
 	uint32_t gen;          /* bumping it drops every entry at once */
+	uint32_t pgen[PGEN_SIZE]; /* per physical page (hashed): bumping drops a page */
 	struct ic_entry e[IC_SIZE];
 };
 
@@ -40,13 +43,15 @@ void cpu_code_flush_all(struct cpu *c)
 	}
 }
 
+static inline uint32_t *page_gen(struct cpu *c, uint32_t phys)
+{
+	return &c->bc->pgen[(phys >> 12) & (PGEN_SIZE - 1)];
+}
+
+/* Drops the page's entries (and those of pages sharing its pgen slot). */
 static void code_invalidate_page(struct cpu *c, uint32_t page)
 {
-	for (unsigned k = 0; k < 4096; k++) {
-		struct ic_entry *e = &c->bc->e[(page + k) & (IC_SIZE - 1)];
-		if (e->tag != IC_INVALID && (e->tag & ~0xfffu) == page)
-			e->tag = IC_INVALID;
-	}
+	++*page_gen(c, page);
 }
 
 static void code_write_handler(void *opaque, uint64_t pa, uint64_t len)
@@ -185,7 +190,8 @@ static const struct insn *fetch(struct cpu *c, struct insn *tmp)
 	uint32_t phys;
 	const uint8_t *host = mmu_code_page(c, lin, &phys);
 	struct ic_entry *e = &c->bc->e[phys & (IC_SIZE - 1)];
-	if (e->tag == phys && e->gen == c->bc->gen && e->code32 == code32) {
+	if (e->tag == phys && e->gen == c->bc->gen && e->pgen == *page_gen(c, phys) &&
+	    e->code32 == code32) {
 		if (eip + e->insn.len - 1 > cs->limit)
 			cpu_gp0(c);
 		return &e->insn;
@@ -221,6 +227,7 @@ static const struct insn *fetch(struct cpu *c, struct insn *tmp)
 		return tmp;
 	e->tag = phys;
 	e->gen = c->bc->gen;
+	e->pgen = *page_gen(c, phys);
 	e->code32 = (uint8_t)code32;
 	e->insn = *tmp;
 	mem_mark_code_page(c->mem, phys);

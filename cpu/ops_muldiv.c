@@ -91,7 +91,7 @@ static inline void div_e(struct cpu *c, const struct insn *i, int mem, int size,
 		if (q >> bits)
 			cpu_raise(c, EXC_DE, EXC_NO_ERROR);
 	} else {
-		int64_t sn = bits == 32 ? (int64_t)n : (int64_t)sext((uint32_t)n, size * 2);
+		int64_t sn = bits == 32 ? (int64_t)n : (int64_t)(int32_t)sext((uint32_t)n, size * 2);
 		int64_t sd = (int32_t)sext(src, size);
 		if (sd == -1 && sn == INT64_MIN)
 			cpu_raise(c, EXC_DE, EXC_NO_ERROR);

@@ -60,12 +60,46 @@ const char *machine_stop_name(enum machine_stop s);
 /* The icount cap when --until gives none: far beyond any firmware boot. */
 #define MACHINE_DEFAULT_ICOUNT_CAP 20000000000ull
 
-/* Observation hooks (replay, monitor). Each costs one branch when unset. */
+/* Observation hooks for replay and the monitor. Several sets can be attached
+ * at once (recorder and debugger together); events reach every set in
+ * attachment order. Every member is optional and costs one branch when no
+ * set has it. Hooks observe: they must not change guest state, except through
+ * machine_request_stop(). */
 struct machine_hooks {
 	void *opaque;
+	/* A milestone was reached (DESIGN.md §3). */
 	void (*milestone)(void *opaque, enum milestone id, uint32_t boot, uint64_t icount);
+	/* A system reset completed (cause: 0 power-on, else ISA_RESET_*). Fired
+	 * before the first instruction of the new boot. */
 	void (*system_reset)(void *opaque, int cause);
+	/* A CPU-only (INIT) reset: 8042 pulse, port 0x92, 0xCF9 soft, triple fault. */
+	void (*cpu_reset)(void *opaque);
+	/* Port I/O by the CPU: reads after the value is known, writes before they
+	 * reach the device. */
+	void (*io)(void *opaque, uint16_t port, int size, int is_write, uint32_t value);
+	/* An interrupt or exception is being delivered (see struct cpu_hooks). */
+	void (*interrupt)(void *opaque, int vector, int kind, int error, uint16_t cs,
+			  uint32_t eip, uint16_t new_cs, uint32_t new_eip);
+	/* CR0/CR3/CR4 written (mode changes: PE, PG). */
+	void (*cr_write)(void *opaque, int cr, uint32_t old, uint32_t value);
+	/* PAM register write (reg 0..6), SMRAM write, rom_reset, a dropped ROM write. */
+	void (*pam)(void *opaque, int reg, uint8_t old_value, uint8_t new_value);
+	void (*smram)(void *opaque, uint8_t old_value, uint8_t new_value);
+	void (*rom_reset)(void *opaque);
+	/* Bytes the guest wrote to the debug console (port 0x402 or 0xE9) and to COM1. */
+	void (*debug_out)(void *opaque, uint16_t port, const uint8_t *buf, size_t len);
+	void (*serial_out)(void *opaque, const uint8_t *buf, size_t len);
+	/* After every retired instruction: costly, attach only when needed
+	 * (breakpoints, stepping). eip is the retired instruction's address. */
+	void (*retire)(void *opaque, uint16_t cs, uint32_t eip);
 };
+
+#define MACHINE_MAX_HOOKS 4
+/* Attach a hook set (copied). Returns its handle (>= 0) or -1 when all
+ * MACHINE_MAX_HOOKS slots are taken. */
+int machine_add_hooks(struct machine *m, const struct machine_hooks *h);
+/* Replace or detach (h == NULL) the set with that handle. */
+void machine_set_hooks(struct machine *m, int handle, const struct machine_hooks *h);
 
 /* Options that are not part of the guest-visible configuration. */
 struct machine_options {
@@ -80,8 +114,6 @@ struct machine_options {
 struct machine *machine_new(const struct machine_config *cfg, const struct machine_options *opt,
 			    char *err, size_t errlen);
 void machine_free(struct machine *m);
-
-void machine_set_hooks(struct machine *m, const struct machine_hooks *h);
 
 /* Run until the target, an exit, or a stop reason. May be called again to go on. */
 enum machine_stop machine_run(struct machine *m, const struct machine_until *until);

@@ -106,13 +106,22 @@ static void clock_deadline(void *opaque, uint64_t when)
 static void debug_out_402(void *opaque, const uint8_t *buf, size_t len)
 {
 	struct machine *m = opaque;
+	HOOK_FIRE(m, debug_out, 0x402, buf, len);
 	debug_merge_write(&m->debug, 0, buf, len);
 }
 
 static void debug_out_e9(void *opaque, const uint8_t *buf, size_t len)
 {
 	struct machine *m = opaque;
+	HOOK_FIRE(m, debug_out, 0xE9, buf, len);
 	debug_merge_write(&m->debug, 1, buf, len);
+}
+
+static void serial_out(void *opaque, const uint8_t *buf, size_t len)
+{
+	struct machine *m = opaque;
+	HOOK_FIRE(m, serial_out, buf, len);
+	chardev_write(m->serial_out, buf, len);
 }
 
 static void log_unimp(void *opaque, const char *msg)
@@ -223,7 +232,7 @@ static int add_isa_devices(struct machine *m, char *err, size_t errlen)
 	m->pit = pit_new(m->clock, pic_line(m, 0), log);
 	m->rtc = rtc_new(m->clock, m->cfg.rtc_start, pic_line(m, 8), log);
 	m->kbd = i8042_new(pic_line(m, 1), pic_line(m, 12), &kcb, log);
-	m->uart = uart_new(m->clock, pic_line(m, 4), chardev_write_cb, m->serial_out, log);
+	m->uart = uart_new(m->clock, pic_line(m, 4), serial_out, m, log);
 	m->debugcon = debugcon_new(debug_out_402, m);
 	m->debugcon_e9 = debugcon_new(debug_out_e9, m);
 	m->post = post_port_new();
@@ -589,9 +598,8 @@ void machine_system_reset(struct machine *m, int cause)
 	cpu_set_intr(m->cpu, 0);
 	cpu_set_a20(m->cpu, 1);
 	cpu_reset(m->cpu);
-	if (m->hooks.system_reset)
-		m->hooks.system_reset(m->hooks.opaque, cause);
 	machine_boot_begin(m);
+	HOOK_FIRE(m, system_reset, cause);
 }
 
 void machine_flush_output(struct machine *m)

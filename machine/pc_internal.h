@@ -40,7 +40,9 @@ struct uart;
 struct machine {
 	struct machine_config cfg;
 	struct machine_options opt;
-	struct machine_hooks hooks;
+	struct machine_hooks hooks[MACHINE_MAX_HOOKS];
+	int hook_used[MACHINE_MAX_HOOKS];
+	unsigned hook_mask;           /* HOOK_* bits: which members any set has */
 
 	struct mem *mem;
 	struct cpu *cpu;
@@ -97,9 +99,36 @@ struct machine {
 	int quick_resets;
 };
 
-/* machine/run.c: milestone bookkeeping and hooks the board installs. */
+/* One bit per struct machine_hooks member, so an unhooked event costs one test. */
+enum {
+	HOOK_milestone = 1u << 0, HOOK_system_reset = 1u << 1, HOOK_cpu_reset = 1u << 2,
+	HOOK_io = 1u << 3, HOOK_interrupt = 1u << 4, HOOK_cr_write = 1u << 5,
+	HOOK_pam = 1u << 6, HOOK_smram = 1u << 7, HOOK_rom_reset = 1u << 8,
+	HOOK_debug_out = 1u << 9, HOOK_serial_out = 1u << 10, HOOK_retire = 1u << 11,
+};
+
+#define HOOK_FIRE(m, member, ...)                                                   \
+	do {                                                                        \
+		if ((m)->hook_mask & HOOK_##member)                                 \
+			for (int hk_ = 0; hk_ < MACHINE_MAX_HOOKS; hk_++)           \
+				if ((m)->hook_used[hk_] && (m)->hooks[hk_].member)  \
+					(m)->hooks[hk_].member((m)->hooks[hk_].opaque, \
+							       __VA_ARGS__);        \
+	} while (0)
+#define HOOK_FIRE0(m, member)                                                       \
+	do {                                                                        \
+		if ((m)->hook_mask & HOOK_##member)                                 \
+			for (int hk_ = 0; hk_ < MACHINE_MAX_HOOKS; hk_++)           \
+				if ((m)->hook_used[hk_] && (m)->hooks[hk_].member)  \
+					(m)->hooks[hk_].member((m)->hooks[hk_].opaque); \
+	} while (0)
+
+/* machine/run.c: milestone bookkeeping. */
 void machine_milestone(struct machine *m, enum milestone id);
+/* machine/hooks.c: (re)install the CPU and memory hooks the machine needs
+ * now (its own milestones plus what attached sets ask for). */
 void machine_install_cpu_hooks(struct machine *m);
+/* A new boot begins (power-on, system or INIT reset): milestones restart. */
 void machine_boot_begin(struct machine *m);
 
 #endif

@@ -87,8 +87,7 @@ void machine_milestone(struct machine *m, enum milestone id)
 
 	if (m->milestone_icount[id] == UINT64_MAX)
 		m->milestone_icount[id] = ic;
-	if (m->hooks.milestone)
-		m->hooks.milestone(m->hooks.opaque, id, m->boot, ic);
+	HOOK_FIRE(m, milestone, id, m->boot, ic);
 	if ((id == MILESTONE_MBR && m->until_kind == UNTIL_MBR) ||
 	    (id == MILESTONE_INT19 && m->until_kind == UNTIL_INT19)) {
 		m->until_hit = 1;
@@ -99,90 +98,6 @@ void machine_milestone(struct machine *m, enum milestone id)
 uint64_t machine_milestone_icount(const struct machine *m, enum milestone id)
 {
 	return (unsigned)id < MILESTONE_COUNT ? m->milestone_icount[id] : UINT64_MAX;
-}
-
-static void hooks_apply(struct machine *m);
-
-/* Between int19 and the jump to 0:7C00 the retire hook watches CS.base+EIP. */
-static void on_retire(void *opaque, struct cpu *cpu, uint16_t cs, uint32_t eip)
-{
-	struct machine *m = opaque;
-	struct cpu_segment seg;
-
-	cpu_get_seg(cpu, CPU_CS, &seg);
-	if (seg.base + cpu_get_reg(cpu, CPU_EIP) != 0x7C00)
-		return;
-	machine_milestone(m, MILESTONE_MBR);
-	m->retire_hook_on = 0;
-	hooks_apply(m);
-}
-
-static void on_interrupt(void *opaque, struct cpu *cpu, int vector, enum cpu_int_kind kind,
-			 int error, uint16_t cs, uint32_t eip, uint16_t new_cs, uint32_t new_eip)
-{
-	struct machine *m = opaque;
-
-	if (vector != 0x19 || m->milestone_icount[MILESTONE_INT19] != UINT64_MAX)
-		return;
-	machine_milestone(m, MILESTONE_INT19);
-	m->retire_hook_on = 1;
-	hooks_apply(m);
-}
-
-static void hooks_apply(struct machine *m)
-{
-	struct cpu_hooks h = {
-		.opaque = m,
-		.interrupt = on_interrupt,
-		.retire = m->retire_hook_on ? on_retire : NULL,
-	};
-	cpu_set_hooks(m->cpu, &h);
-}
-
-/* PAM0's high nibble routes 0xF0000-0xFFFFF: WE (bit 1 of the nibble) decides
- * whether the BIOS segment is writable. */
-static void on_pam_update(void *opaque, int reg, uint8_t old_value, uint8_t new_value)
-{
-	struct machine *m = opaque;
-	int writable = reg == 0 && ((new_value >> 4) & 2);
-
-	if (reg != 0)
-		return;
-	if (writable && !m->pam_unlocked) {
-		m->pam_unlocked = 1;
-		machine_milestone(m, MILESTONE_PAM_UNLOCK);
-	} else if (!writable && m->pam_unlocked &&
-		   m->milestone_icount[MILESTONE_PAM_LOCK] == UINT64_MAX) {
-		machine_milestone(m, MILESTONE_PAM_LOCK);
-	}
-}
-
-void machine_install_cpu_hooks(struct machine *m)
-{
-	struct mem_hooks mh = { .opaque = m, .pam_update = on_pam_update };
-
-	mem_set_hooks(m->mem, &mh);
-	hooks_apply(m);
-}
-
-void machine_boot_begin(struct machine *m)
-{
-	for (int i = 0; i < MILESTONE_COUNT; i++)
-		m->milestone_icount[i] = UINT64_MAX;
-	m->pam_unlocked = 0;
-	m->retire_hook_on = 0;
-	hooks_apply(m);
-	machine_milestone(m, MILESTONE_RESET);
-	/* The next instruction is the reset vector's. */
-	machine_milestone(m, MILESTONE_RESET_VECTOR);
-}
-
-void machine_set_hooks(struct machine *m, const struct machine_hooks *h)
-{
-	if (h)
-		m->hooks = *h;
-	else
-		memset(&m->hooks, 0, sizeof(m->hooks));
 }
 
 void machine_request_stop(struct machine *m, int from_signal)
@@ -219,7 +134,8 @@ static int do_reset(struct machine *m)
 	} else {
 		/* INIT: the CPU only; memory map, PAM and devices stay. */
 		cpu_reset(m->cpu);
-		machine_boot_begin(m);
+		HOOK_FIRE0(m, cpu_reset);
+		machine_milestone(m, MILESTONE_RESET_VECTOR);
 	}
 	return 0;
 }

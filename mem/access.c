@@ -377,11 +377,15 @@ uint32_t mem_io_read(struct mem *m, uint16_t port, int size)
 		piece = r->read ? r->read(r->opaque, (uint32_t)(p - r->base), n) : 0xFFFFFFFFu;
 		v |= (piece & size_mask(n)) << (8 * done);
 	}
+	if (m->hooks.io)
+		m->hooks.io(m->hooks.opaque, port, size, 0, v);
 	return v;
 }
 
 void mem_io_write(struct mem *m, uint16_t port, uint32_t value, int size)
 {
+	if (m->hooks.io)
+		m->hooks.io(m->hooks.opaque, port, size, 1, value);
 	for (int done = 0, n; done < size && done < 4; done += n) {
 		uint32_t p = (uint32_t)port + done;
 		int id = p <= 0xFFFF ? m->io_map[p] - 1 : -1;

@@ -239,6 +239,9 @@ struct mem_hooks {
 	void (*smram_update)(void *opaque, uint8_t old_value, uint8_t new_value);
 	/* A guest write of len bytes at pa hit ROM and was dropped. */
 	void (*rom_write)(void *opaque, uint64_t pa, uint64_t len);
+	/* Port I/O through mem_io_read/mem_io_write, once per call: reads after
+	 * the value is known, writes before the devices see them. */
+	void (*io)(void *opaque, uint16_t port, int size, int is_write, uint32_t value);
 };
 /* Copy *h (NULL clears every hook). */
 void mem_set_hooks(struct mem *m, const struct mem_hooks *h);
