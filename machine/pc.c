@@ -52,10 +52,25 @@ static void req_reset(void *opaque, int kind)
 	cpu_request_stop(m->cpu);
 }
 
-static void req_a20(void *opaque, int on)
+/* A20 is on while either source enables it: the 8042 output port bit 1 or
+ * port 0x92 bit 1 (PIIX3 ORs the keyboard controller's A20GATE with its own). */
+static void a20_update(struct machine *m)
+{
+	cpu_set_a20(m->cpu, m->a20_kbd || m->a20_port92);
+}
+
+static void req_a20_kbd(void *opaque, int on)
 {
 	struct machine *m = opaque;
-	cpu_set_a20(m->cpu, on);
+	m->a20_kbd = on;
+	a20_update(m);
+}
+
+static void req_a20_port92(void *opaque, int on)
+{
+	struct machine *m = opaque;
+	m->a20_port92 = on;
+	a20_update(m);
 }
 
 static void req_exit(void *opaque, int value)
@@ -223,7 +238,7 @@ static struct irq_line pic_line(struct machine *m, int irq)
 static int add_isa_devices(struct machine *m, char *err, size_t errlen)
 {
 	const struct isa_log *log = &m->log;
-	struct i8042_callbacks kcb = { .a20_set = req_a20, .reset_request = req_reset, .opaque = m };
+	struct i8042_callbacks kcb = { .a20_set = req_a20_kbd, .reset_request = req_reset, .opaque = m };
 	int r = 0;
 
 	m->pic = pic_new((struct irq_line){ .set = pic_intr_line, .opaque = m }, log);
@@ -237,7 +252,7 @@ static int add_isa_devices(struct machine *m, char *err, size_t errlen)
 	m->debugcon_e9 = debugcon_new(debug_out_e9, m);
 	m->post = post_port_new();
 	m->dexit = debug_exit_new(req_exit, m);
-	m->port92 = port92_new(req_a20, req_reset, m);
+	m->port92 = port92_new(req_a20_port92, req_reset, m);
 	m->dma = isa_dma_new();
 	m->ide[0] = ide_new(0, pic_line(m, 14), log);
 	m->ide[1] = ide_new(1, pic_line(m, 15), log);
@@ -596,7 +611,10 @@ void machine_system_reset(struct machine *m, int cause)
 	for (int i = 0; i < 2; i++)
 		ide_reset(m->ide[i]);
 	cpu_set_intr(m->cpu, 0);
-	cpu_set_a20(m->cpu, 1);
+	/* After reset the 8042 drives A20 on and port 0x92 reads 0x02. */
+	m->a20_kbd = 1;
+	m->a20_port92 = 1;
+	a20_update(m);
 	cpu_reset(m->cpu);
 	machine_boot_begin(m);
 	HOOK_FIRE(m, system_reset, cause);

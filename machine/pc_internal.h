@@ -79,6 +79,7 @@ struct machine {
 	struct debug_merge debug;
 
 	/* Requests from devices, handled between cpu_run slices. */
+	int a20_kbd, a20_port92;      /* the two A20 sources, ORed */
 	int pending_reset;            /* 0, ISA_RESET_INIT or ISA_RESET_SYSTEM */
 	int exit_requested;
 	int exit_value;
