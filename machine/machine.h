@@ -51,14 +51,18 @@ enum machine_stop {
 	MACHINE_STOP_POWEROFF,   /* ACPI S5 */
 	MACHINE_STOP_DEAD,       /* HLT with interrupts off, or nothing can wake it */
 	MACHINE_STOP_CAP,        /* the default icount cap */
+	MACHINE_STOP_VTIME_CAP,  /* the default virtual-time cap (asleep for an hour) */
 	MACHINE_STOP_RESET_LOOP, /* resets with almost no progress in between */
 	MACHINE_STOP_SIGNAL,     /* SIGINT/SIGTERM (machine_request_stop from a handler) */
 	MACHINE_STOP_REQUEST,    /* a hook or the monitor asked */
 };
 const char *machine_stop_name(enum machine_stop s);
 
-/* The icount cap when --until gives none: far beyond any firmware boot. */
+/* The caps when --until gives none: far beyond any firmware boot. The
+ * virtual-time cap ends guests that sleep in HLT forever (idle time costs no
+ * host time, so only a cap stops them). */
 #define MACHINE_DEFAULT_ICOUNT_CAP 20000000000ull
+#define MACHINE_DEFAULT_VTIME_CAP (3600ull * 1000000000ull)
 
 /* Observation hooks for replay and the monitor. Several sets can be attached
  * at once (recorder and debugger together); events reach every set in

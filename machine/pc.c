@@ -30,6 +30,7 @@
 #include "machine/ide.h"
 #include "machine/isa_dma.h"
 #include "machine/isa_misc.h"
+#include "machine/lapic.h"
 #include "machine/multiboot.h"
 #include "machine/pci.h"
 #include "machine/pic.h"
@@ -100,16 +101,39 @@ static void cpu_shutdown(void *opaque)
 	req_reset(opaque, ISA_RESET_INIT);
 }
 
+/* INTA: through the local APIC when there is one (it answers fixed vectors
+ * itself and asks the 8259 for ExtINT), else straight from the 8259. */
 static int cpu_intr_ack(void *opaque)
 {
 	struct machine *m = opaque;
-	return pic_intr_ack(m->pic);
+	return m->lapic ? lapic_intr_ack(m->lapic) : pic_intr_ack(m->pic);
 }
 
 static void pic_intr_line(void *opaque, int n, int level)
 {
 	struct machine *m = opaque;
+	if (m->lapic)
+		lapic_set_lint0(m->lapic, level);
+	else
+		cpu_set_intr(m->cpu, level);
+}
+
+static void lapic_intr(void *opaque, int level)
+{
+	struct machine *m = opaque;
 	cpu_set_intr(m->cpu, level);
+}
+
+static void lapic_nmi(void *opaque)
+{
+	struct machine *m = opaque;
+	cpu_raise_nmi(m->cpu);
+}
+
+static int lapic_extint_ack(void *opaque)
+{
+	struct machine *m = opaque;
+	return pic_intr_ack(m->pic);
 }
 
 static void clock_deadline(void *opaque, uint64_t when)
@@ -308,6 +332,14 @@ static int add_pci_devices(struct machine *m, char *err, size_t errlen)
 	struct pc_fw_cfg_params p;
 	int r = 0;
 
+	struct lapic_callbacks lcb = {
+		.intr = lapic_intr, .nmi = lapic_nmi, .extint_ack = lapic_extint_ack, .opaque = m,
+	};
+
+	m->lapic = lapic_new(m->clock, &lcb, &m->log);
+	if (!m->lapic || mem_add_mmio(m->mem, "lapic", LAPIC_BASE, LAPIC_SIZE, 1, lapic_mmio_read,
+				      lapic_mmio_write, m->lapic, 4) < 0)
+		goto nomem;
 	m->pm_timer = clock_timer_new(m->clock, "acpi-pm", pm_timer_fire, m);
 	m->pci = pci_bus_new();
 	m->pm = acpi_pm_new(&pmcb, pic_line(m, 9), &m->log);
@@ -328,7 +360,6 @@ static int add_pci_devices(struct machine *m, char *err, size_t errlen)
 		return -1;
 	}
 	fw_cfg_pc_params_init(&p, m->cfg.ram_size);
-	p.has_lapic = 0;   /* XXX: no local APIC is emulated yet */
 	if (fw_cfg_setup_pc(m->fw_cfg, &p)) {
 		snprintf(err, errlen, "cannot build the fw_cfg contents");
 		return -1;
@@ -523,6 +554,8 @@ struct machine *machine_new(const struct machine_config *cfg, const struct machi
 		mem_set_log(m->mem, stderr);
 	bus = (struct cpu_bus){ .opaque = m, .intr_ack = cpu_intr_ack, .shutdown = cpu_shutdown };
 	cpu_model_default(&model);
+	if (cfg->kind == MACHINE_PC)
+		model.features_edx |= CPU_FEAT_APIC;   /* the pc machine has a local APIC */
 	m->cpu = cpu_new(m->mem, &bus, &model);
 	m->clock = m->cpu ? clock_new(cpu_cycles_ptr(m->cpu)) : NULL;
 	if (!m->cpu || !m->clock) {
@@ -573,6 +606,7 @@ void machine_free(struct machine *m)
 	rtc_free(m->rtc);
 	pit_free(m->pit);
 	pic_free(m->pic);
+	lapic_free(m->lapic);
 	if (m->pm_timer)
 		clock_timer_free(m->pm_timer);
 	clock_free(m->clock);
@@ -610,6 +644,8 @@ void machine_system_reset(struct machine *m, int cause)
 	isa_dma_reset(m->dma);
 	for (int i = 0; i < 2; i++)
 		ide_reset(m->ide[i]);
+	if (m->lapic)
+		lapic_reset(m->lapic);
 	cpu_set_intr(m->cpu, 0);
 	/* After reset the 8042 drives A20 on and port 0x92 reads 0x02. */
 	m->a20_kbd = 1;
@@ -618,6 +654,15 @@ void machine_system_reset(struct machine *m, int cause)
 	cpu_reset(m->cpu);
 	machine_boot_begin(m);
 	HOOK_FIRE(m, system_reset, cause);
+}
+
+void machine_init_reset(struct machine *m)
+{
+	/* INIT resets the processor, its local APIC included (SDM 10.4.7.3). */
+	if (m->lapic)
+		lapic_reset(m->lapic);
+	cpu_reset(m->cpu);
+	HOOK_FIRE0(m, cpu_reset);
 }
 
 void machine_flush_output(struct machine *m)

@@ -27,6 +27,7 @@ struct i440fx;
 struct i8042;
 struct ide;
 struct isa_dma;
+struct lapic;
 struct mem;
 struct pci_bus;
 struct pic;
@@ -51,6 +52,7 @@ struct machine {
 
 	/* ISA */
 	struct pic *pic;
+	struct lapic *lapic;           /* pc only */
 	struct pit *pit;
 	struct rtc *rtc;
 	struct i8042 *kbd;
@@ -123,6 +125,9 @@ enum {
 				if ((m)->hook_used[hk_] && (m)->hooks[hk_].member)  \
 					(m)->hooks[hk_].member((m)->hooks[hk_].opaque); \
 	} while (0)
+
+/* machine/pc.c: a CPU-only INIT reset (the CPU and its local APIC). */
+void machine_init_reset(struct machine *m);
 
 /* machine/run.c: milestone bookkeeping. */
 void machine_milestone(struct machine *m, enum milestone id);

@@ -36,7 +36,7 @@ int milestone_parse(const char *name)
 const char *machine_stop_name(enum machine_stop s)
 {
 	static const char *const names[] = {
-		"until", "debug-exit", "poweroff", "dead", "icount-cap", "reset-loop",
+		"until", "debug-exit", "poweroff", "dead", "icount-cap", "vtime-cap", "reset-loop",
 		"signal", "request",
 	};
 	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
@@ -133,8 +133,7 @@ static int do_reset(struct machine *m)
 		machine_system_reset(m, kind);
 	} else {
 		/* INIT: the CPU only; memory map, PAM and devices stay. */
-		cpu_reset(m->cpu);
-		HOOK_FIRE0(m, cpu_reset);
+		machine_init_reset(m);
 		machine_milestone(m, MILESTONE_RESET_VECTOR);
 	}
 	return 0;
@@ -152,6 +151,8 @@ enum machine_stop machine_run(struct machine *m, const struct machine_until *unt
 	icount_limit = until->kind == UNTIL_ICOUNT ? until->value : m->opt.icount_cap;
 	if (until->kind == UNTIL_VTIME)
 		cycle_cap = until->value;
+	else if (clock_now(m->clock) < UINT64_MAX - MACHINE_DEFAULT_VTIME_CAP)
+		cycle_cap = clock_now(m->clock) + MACHINE_DEFAULT_VTIME_CAP;
 
 	for (;;) {
 		uint64_t deadline, now;
@@ -164,7 +165,7 @@ enum machine_stop machine_run(struct machine *m, const struct machine_until *unt
 		if (cpu_icount(m->cpu) >= icount_limit)
 			return until->kind == UNTIL_ICOUNT ? MACHINE_STOP_UNTIL : MACHINE_STOP_CAP;
 		if (clock_now(m->clock) >= cycle_cap)
-			return MACHINE_STOP_UNTIL;
+			return until->kind == UNTIL_VTIME ? MACHINE_STOP_UNTIL : MACHINE_STOP_VTIME_CAP;
 
 		deadline = clock_next_deadline(m->clock);
 		r = cpu_run(m->cpu, icount_limit, deadline < cycle_cap ? deadline : cycle_cap);
@@ -201,7 +202,7 @@ enum machine_stop machine_run(struct machine *m, const struct machine_until *unt
 		now = clock_now(m->clock);
 		if (deadline > cycle_cap) {
 			cpu_add_cycles(m->cpu, cycle_cap - now);
-			return MACHINE_STOP_UNTIL;
+			return until->kind == UNTIL_VTIME ? MACHINE_STOP_UNTIL : MACHINE_STOP_VTIME_CAP;
 		}
 		if (deadline > now)
 			cpu_add_cycles(m->cpu, deadline - now);

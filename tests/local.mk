@@ -24,10 +24,12 @@ AM_TESTS_ENVIRONMENT = CRITERION_NO_EARLY_EXIT=1; export CRITERION_NO_EARLY_EXIT
 EXTRA_DIST += tests/summarize
 
 # Test guests: MBRs assembled from tests/guests/*.S into 1 MiB disk images.
-TEST_GUESTS = tests/guests/exit5.img tests/guests/dead.img tests/guests/reset.img
+TEST_GUESTS = tests/guests/exit5.img tests/guests/dead.img tests/guests/reset.img \
+	tests/guests/sleep.img
 check_DATA = $(TEST_GUESTS)
 CLEANFILES += $(TEST_GUESTS) tests/guests/*.o tests/guests/*.bin
-EXTRA_DIST += tests/guests/common.h tests/guests/exit5.S tests/guests/dead.S tests/guests/reset.S
+EXTRA_DIST += tests/guests/common.h tests/guests/exit5.S tests/guests/dead.S tests/guests/reset.S \
+	tests/guests/sleep.S
 tests/guests/%.o: $(srcdir)/tests/guests/%.S $(srcdir)/tests/guests/common.h
 	@mkdir -p tests/guests
 	$(AM_V_GEN)$(GUEST_AS) -I$(srcdir)/tests/guests -o $@ $<
@@ -36,3 +38,10 @@ tests/guests/%.bin: tests/guests/%.o
 tests/guests/%.img: tests/guests/%.bin
 	$(AM_V_GEN)test `stat -c %s $<` -eq 512 || { echo "$<: MBR is not 512 bytes" >&2; exit 1; }; \
 	  cp $< $@.tmp && truncate -s 1M $@.tmp && mv $@.tmp $@
+
+# A multiboot ELF kernel for --kernel (loaded at 1 MiB).
+check_DATA += tests/guests/mbkernel.elf
+CLEANFILES += tests/guests/mbkernel.elf
+EXTRA_DIST += tests/guests/mbkernel.S
+tests/guests/mbkernel.elf: tests/guests/mbkernel.o
+	$(AM_V_GEN)$(GUEST_LD) -N --no-warn-rwx-segments -Ttext 0x100000 -e _start -o $@ $<
