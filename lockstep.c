@@ -15,6 +15,8 @@
 #include "machine/config.h"
 #include "machine/machine.h"
 #include "mem/firmware.h"
+#include "replay/recorder.h"
+#include "replay/replayer.h"
 #include "replay/trace_cli.h"
 
 enum {
@@ -100,7 +102,8 @@ enum {
 	OPT_BIOS = 256, OPT_MACHINE, OPT_DISK, OPT_SERIAL, OPT_DEBUGCON, OPT_OPTION_ROM,
 	OPT_RTC, OPT_KERNEL, OPT_RECORD, OPT_UNTIL, OPT_MONITOR, OPT_HELP,
 	OPT_NO_VERIFY, OPT_EVENTS, OPT_FROM, OPT_TO, OPT_STREAMS, OPT_GOLDEN, OPT_UPDATE,
-	OPT_SERIAL_RAW, OPT_LOG, OPT_DISK_MODE,
+	OPT_SERIAL_RAW, OPT_LOG, OPT_DISK_MODE, OPT_TRACE_IO, OPT_CHECKPOINT_EVERY,
+	OPT_SNAPSHOT_EVERY, OPT_INPUT,
 };
 
 #define MACHINE_LONGOPTS \
@@ -234,9 +237,25 @@ struct run_opts {
 	const char *cmd;
 	struct machine_until until;
 	struct machine_options mopt;
+	struct recorder_options ro;
 	const char *record;
+	const char *record_only;      /* a recording option given, for the error */
 	int monitor;
 };
+
+static int parse_count(const struct run_opts *o, const char *opt, const char *arg, uint64_t *out)
+{
+	char *end;
+	unsigned long long v = strtoull(arg, &end, 0);
+
+	if (!*arg || *arg == '-' || *end || v == 0) {
+		fprintf(stderr, "%s %s: %s %s: expected a positive number of instructions\n",
+			prog, o->cmd, opt, arg);
+		return EXIT_USAGE;
+	}
+	*out = v;
+	return -1;
+}
 
 static int run_extra(int opt, const char *arg, void *vctx)
 {
@@ -251,6 +270,24 @@ static int run_extra(int opt, const char *arg, void *vctx)
 		}
 		return -1;
 	case OPT_RECORD: o->record = arg; return -1;
+	case OPT_TRACE_IO:
+		o->record_only = "--trace-io";
+		if (recorder_parse_trace_io(arg, err, sizeof(err))) {
+			fprintf(stderr, "%s %s: %s\n", prog, o->cmd, err);
+			return EXIT_USAGE;
+		}
+		o->ro.trace_io = arg;
+		return -1;
+	case OPT_CHECKPOINT_EVERY:
+		o->record_only = "--checkpoint-every";
+		return parse_count(o, o->record_only, arg, &o->ro.checkpoint_every);
+	case OPT_SNAPSHOT_EVERY:
+		o->record_only = "--snapshot-every";
+		return parse_count(o, o->record_only, arg, &o->ro.snapshot_every);
+	case OPT_INPUT:
+		o->record_only = "--input";
+		o->ro.input_path = arg;
+		return -1;
 	case OPT_MONITOR: o->monitor = 1; return -1;
 	case OPT_SERIAL_RAW: o->mopt.serial_raw = 1; return -1;
 	case OPT_LOG:
@@ -316,11 +353,16 @@ static int cmd_run_like(const char *cmd, int argc, char **argv, const char *issu
 		{ "serial-raw", no_argument, 0, OPT_SERIAL_RAW },
 		{ "log", required_argument, 0, OPT_LOG },
 		{ "disk-mode", required_argument, 0, OPT_DISK_MODE },
+		{ "trace-io", required_argument, 0, OPT_TRACE_IO },
+		{ "checkpoint-every", required_argument, 0, OPT_CHECKPOINT_EVERY },
+		{ "snapshot-every", required_argument, 0, OPT_SNAPSHOT_EVERY },
+		{ "input", required_argument, 0, OPT_INPUT },
 		{ "help", no_argument, 0, OPT_HELP },
 		{ 0, 0, 0, 0 },
 	};
 	struct machine_config cfg;
 	struct run_opts o = { .cmd = cmd };
+	struct recorder *rec = NULL;
 	struct machine *m;
 	enum machine_stop why;
 	char err[1024], summary[256];
@@ -328,6 +370,8 @@ static int cmd_run_like(const char *cmd, int argc, char **argv, const char *issu
 	int r;
 
 	config_init(&cfg);
+	recorder_options_init(&o.ro);
+	o.ro.version = LS_VERSION;
 	if ((r = parse_common(cmd, argc, argv, lo, ":m:", &cfg, run_extra, &o)) >= 0)
 		return r;
 	if (optind < argc)
@@ -336,8 +380,11 @@ static int cmd_run_like(const char *cmd, int argc, char **argv, const char *issu
 		return r;
 	if (issue)
 		return not_implemented(cmd, issue);
-	if (o.record)
-		return not_implemented(cmd, "--record: record and replay is issue 6");
+	if (!o.record && o.record_only) {
+		fprintf(stderr, "%s %s: %s needs --record FILE\n", prog, cmd, o.record_only);
+		return EXIT_USAGE;
+	}
+	o.ro.disk_rw = o.mopt.disk_rw;
 	if (o.monitor)
 		return not_implemented(cmd, "--monitor: the monitor is issue 8");
 	if ((r = default_disk(cmd, &cfg, &demo)))
@@ -348,10 +395,16 @@ static int cmd_run_like(const char *cmd, int argc, char **argv, const char *issu
 		free(demo);
 		return EXIT_USAGE;
 	}
+	if (o.record && !(rec = recorder_attach(m, &cfg, o.record, &o.ro, err, sizeof(err)))) {
+		fprintf(stderr, "%s %s: %s\n", prog, cmd, err);
+		machine_free(m);
+		free(demo);
+		return EXIT_USAGE;
+	}
 	running_machine = m;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	why = machine_run(m, &o.until);
+	why = rec ? recorder_run(rec, &o.until) : machine_run(m, &o.until);
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	running_machine = NULL;
@@ -360,6 +413,10 @@ static int cmd_run_like(const char *cmd, int argc, char **argv, const char *issu
 	machine_format_summary(m, why, summary, sizeof(summary));
 	fprintf(stderr, "%s%s\n", isatty(1) ? "\n" : "", summary);
 	r = stop_status(m, why);
+	if (rec && recorder_finish(rec, why, err, sizeof(err))) {
+		fprintf(stderr, "%s %s: %s\n", prog, cmd, err);
+		r = EXIT_USAGE;
+	}
 	machine_free(m);
 	free(demo);
 	return r;
@@ -386,7 +443,7 @@ static int cmd_simple(const char *cmd, int argc, char **argv, const char *issue)
 	return r >= 0 ? r : not_implemented(cmd, issue);
 }
 
-static int cmd_replay(int argc, char **argv) { return cmd_simple("replay", argc, argv, "record and replay is issue 6"); }
+static int cmd_replay(int argc, char **argv) { return replay_cmd_main(argc, argv); }
 static int cmd_trace(int argc, char **argv) { return trace_cmd_main(argc, argv); }
 static int cmd_diff(int argc, char **argv) { return cmd_simple("diff", argc, argv, "diff is issue 7"); }
 static int cmd_regress(int argc, char **argv) { return cmd_simple("regress", argc, argv, "regress is issue 7"); }
@@ -397,7 +454,12 @@ static const struct command commands[] = {
 	  "Boot a machine. With no options: the system SeaBIOS (bios.bin) with the demo\n"
 	  "disk from pc-bios/, showing the boot console.\n"
 	  "\n"
-	  "  --record FILE        record the run into a trace (not implemented yet)\n"
+	  "  --record FILE        record the run into a trace (docs/replay.md)\n"
+	  "  --trace-io all|none|LIST  port I/O events stored in the trace (default all;\n"
+	  "                       LIST: ports and LO-HI ranges); hashes cover all of them\n"
+	  "  --checkpoint-every N checkpoint every N instructions\n"
+	  "  --snapshot-every N   store a snapshot keyframe every N instructions\n"
+	  "  --input FILE         scripted serial/keyboard input with virtual timestamps\n"
 	  "  --until EVENT        stop at mbr, int19, halt, exit, icount=N or vtime=T\n"
 	  "  --monitor            start stopped at the reset vector, at the monitor prompt\n"
 	  "                       (not implemented yet)\n"
@@ -408,9 +470,11 @@ static const struct command commands[] = {
 	  "When the run stops, one summary line goes to stderr:\n"
 	  "  stopped: reason=... icount=... vtime=... cs:eip=... post=0x..\n",
 	  1 },
-	{ "replay", cmd_replay, "lockstep replay FILE [--no-verify] [--monitor] [--until EVENT]",
+	{ "replay", cmd_replay, "lockstep replay FILE [--no-verify] [--until EVENT] [--serial S] "
+	  "[--debugcon S] [--no-keyframes]",
 	  "Rebuild the machine from a trace's header and replay it, verifying every\n"
-	  "checkpoint. Exit 1 on divergence.\n", 0 },
+	  "checkpoint. Exit 1 on divergence (the first divergent checkpoint and\n"
+	  "instruction are reported), 2 when the trace or a blob is missing or bad.\n", 0 },
 	{ "trace", cmd_trace, "lockstep trace show|stats FILE [--events KINDS] [--from N] [--to N] [--port LO-HI]",
 	  "Print a trace's events, or a summary of them.\n", 0 },
 	{ "diff", cmd_diff, "lockstep diff A.trace B.trace [--streams LIST]",

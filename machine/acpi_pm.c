@@ -6,6 +6,7 @@
  * virtual time on every read.
  */
 #include "machine/acpi_pm.h"
+#include "machine/state_io.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -297,4 +298,18 @@ void acpi_pm_hash(const struct acpi_pm *pm, isa_feed_fn feed, void *ctx)
 	isa_feed_u8(feed, ctx, pm->apmc_en);
 	isa_feed_u8(feed, ctx, pm->sci_level);
 	isa_feed_u64(feed, ctx, pm->tmr_epoch);
+}
+
+void acpi_pm_state_visit(struct acpi_pm *pm, struct state_io *s)
+{
+	state_io_tag(s, "acpi-pm");
+	state_io_bytes(s, pm->regs, sizeof(pm->regs));
+	state_io_u8(s, &pm->apmc);
+	state_io_u8(s, &pm->apms);
+	state_io_u8(s, &pm->apmc_en);
+	state_io_u8(s, &pm->sci_level);
+	state_io_u64(s, &pm->tmr_epoch);
+	/* Derived: the deadline the timer (restored by clock_state) is armed at. */
+	if (state_io_loading(s))
+		pm->last_deadline = acpi_pm_next_deadline(pm);
 }

@@ -120,4 +120,9 @@ uint64_t acpi_pm_next_deadline(const struct acpi_pm *pm);
  * state hash, field by field. */
 void acpi_pm_hash(const struct acpi_pm *pm, isa_feed_fn feed, void *ctx);
 
+struct state_io;
+/* Snapshot state (machine/state_io.h): hash, save and load alike. The
+ * timer is the machine's, restored by clock_state_visit. */
+void acpi_pm_state_visit(struct acpi_pm *pm, struct state_io *s);
+
 #endif

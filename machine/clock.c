@@ -7,6 +7,7 @@
  * source the machine provides (the CPU's cycle counter).
  */
 #include "machine/clock.h"
+#include "machine/state_io.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -20,12 +21,14 @@ struct clock_timer {
 	uint64_t seq;          /* arming order; breaks deadline ties */
 	int armed;
 	struct clock_timer *next;
+	struct clock_timer *all_next; /* every timer of the clock, newest first */
 };
 
 struct clock {
 	const uint64_t *source;
 	uint64_t next_seq;
 	struct clock_timer *head;     /* armed timers, earliest first */
+	struct clock_timer *all;      /* every timer, armed or not (snapshots) */
 	void (*notify)(void *opaque, uint64_t when);
 	void *notify_opaque;
 };
@@ -72,6 +75,8 @@ struct clock_timer *clock_timer_new(struct clock *c, const char *name, clock_tim
 	t->fn = fn;
 	t->opaque = opaque;
 	t->when = CLOCK_NEVER;
+	t->all_next = c->all;
+	c->all = t;
 	return t;
 }
 
@@ -93,6 +98,11 @@ void clock_timer_free(struct clock_timer *t)
 	if (!t)
 		return;
 	clock_unlink(t);
+	for (struct clock_timer **pp = &t->clock->all; *pp; pp = &(*pp)->all_next)
+		if (*pp == t) {
+			*pp = t->all_next;
+			break;
+		}
 	free(t);
 }
 
@@ -176,4 +186,59 @@ void clock_hash(const struct clock *c, void (*feed)(void *ctx, const void *p, si
 			b[i] = (uint8_t)(t->when >> (8 * i));
 		feed(ctx, b, 8);
 	}
+}
+
+#define CLOCK_STATE_MAX_TIMERS 256
+#define CLOCK_NAME_MAX 64
+
+void clock_state_visit(struct clock *c, struct state_io *s)
+{
+	struct clock_timer *order[CLOCK_STATE_MAX_TIMERS];
+	uint64_t when[CLOCK_STATE_MAX_TIMERS];
+	uint32_t n = 0;
+
+	state_io_tag(s, "clock");
+	if (!state_io_loading(s)) {
+		for (struct clock_timer *t = c->head; t; t = t->next)
+			n++;
+		state_io_u32(s, &n);
+		for (struct clock_timer *t = c->head; t; t = t->next) {
+			uint8_t len = (uint8_t)strnlen(t->name, CLOCK_NAME_MAX);
+			uint64_t w = t->when;
+			state_io_u8(s, &len);
+			state_io_bytes(s, (void *)t->name, len);
+			state_io_u64(s, &w);
+		}
+		return;
+	}
+	state_io_u32(s, &n);
+	state_io_check(s, n <= CLOCK_STATE_MAX_TIMERS, "number of armed timers");
+	for (uint32_t i = 0; i < n && !s->error; i++) {
+		char name[CLOCK_NAME_MAX + 1];
+		uint8_t len = 0;
+		struct clock_timer *found = NULL;
+		state_io_u8(s, &len);
+		state_io_check(s, len <= CLOCK_NAME_MAX, "timer name");
+		if (s->error)
+			return;
+		state_io_bytes(s, name, len);
+		name[len] = 0;
+		state_io_u64(s, &when[i]);
+		for (struct clock_timer *t = c->all; t; t = t->all_next)
+			if (!strcmp(t->name, name))
+				found = t;
+		state_io_check(s, found != NULL, "timer (no timer of that name)");
+		for (uint32_t k = 0; k < i && found; k++)
+			state_io_check(s, order[k] != found, "timer (armed twice)");
+		state_io_check(s, i == 0 || when[i] >= when[i - 1], "timer order");
+		order[i] = found;
+	}
+	if (s->error)
+		return;
+	while (c->head)
+		clock_timer_del(c->head);
+	/* Re-arming in firing order gives increasing sequence numbers, so ties
+	 * keep their order. */
+	for (uint32_t i = 0; i < n; i++)
+		clock_timer_mod(order[i], when[i]);
 }

@@ -63,4 +63,11 @@ int clock_run_due(struct clock *c);
 void clock_hash(const struct clock *c, void (*feed)(void *ctx, const void *p, size_t n),
 		void *ctx);
 
+struct state_io;
+/* Snapshot state (machine/state_io.h): the armed timers in firing order, by
+ * name and deadline. Loading finds each timer by name among every timer of
+ * the clock (names must be unique), disarms the rest and re-arms these in
+ * order, so deadline ties fire in the saved order. Time itself is the CPU's. */
+void clock_state_visit(struct clock *c, struct state_io *s);
+
 #endif

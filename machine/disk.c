@@ -5,6 +5,7 @@
  * a bit mask of which of them were written. Only touched parts are allocated.
  */
 #include "machine/disk.h"
+#include "machine/state_io.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -344,4 +345,68 @@ done:
 	XXH3_freeState(st);
 	free(buf);
 	return r;
+}
+
+/* Forget every overlay sector. */
+static void overlay_clear(struct disk *d)
+{
+	for (size_t i = 0; i < d->l1_len; i++) {
+		if (!d->l1[i])
+			continue;
+		for (size_t j = 0; j < L2_ENTRIES; j++)
+			free(d->l1[i][j]);
+		free(d->l1[i]);
+		d->l1[i] = NULL;
+	}
+	d->ndirty = 0;
+}
+
+void disk_state_visit(struct disk *d, struct state_io *s)
+{
+	uint64_t n = d->ndirty;
+
+	state_io_tag(s, "disk");
+	if (!state_io_loading(s)) {
+		state_io_u64(s, &n);
+		for (size_t i = 0; i < d->l1_len; i++) {
+			if (!d->l1[i])
+				continue;
+			for (size_t j = 0; j < L2_ENTRIES; j++) {
+				struct disk_chunk *c = d->l1[i][j];
+				if (!c)
+					continue;
+				for (unsigned k = 0; k < CHUNK_SECTORS; k++) {
+					uint64_t lba = ((uint64_t)i << L1_SHIFT) |
+						       ((uint64_t)j << CHUNK_SHIFT) | k;
+					if (!(c->dirty >> k & 1))
+						continue;
+					state_io_u64(s, &lba);
+					state_io_bytes(s, c->data + (size_t)k * DISK_SECTOR_SIZE,
+						       DISK_SECTOR_SIZE);
+				}
+			}
+		}
+		return;
+	}
+	overlay_clear(d);
+	state_io_u64(s, &n);
+	state_io_check(s, n <= d->sectors, "disk overlay size");
+	for (uint64_t e = 0, prev = 0; e < n && !s->error; e++) {
+		uint64_t lba = 0;
+		struct disk_chunk *c;
+		state_io_u64(s, &lba);
+		state_io_check(s, lba < d->sectors && (e == 0 || lba > prev), "disk overlay sector");
+		if (s->error)
+			break;
+		prev = lba;
+		c = chunk_get(d, lba);
+		if (!c) {
+			state_io_fail(s, "out of memory loading the disk overlay");
+			break;
+		}
+		state_io_bytes(s, c->data + (size_t)(lba & (CHUNK_SECTORS - 1)) * DISK_SECTOR_SIZE,
+			       DISK_SECTOR_SIZE);
+		c->dirty |= 1ull << (lba & (CHUNK_SECTORS - 1));
+		d->ndirty++;
+	}
 }

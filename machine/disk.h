@@ -59,4 +59,9 @@ void disk_hash(const struct disk *d, void (*feed)(void *ctx, const void *p, size
  * big-endian 16 bytes. Returns 0 or a negative errno. */
 int disk_image_hash(const struct disk *d, uint8_t out[16]);
 
+struct state_io;
+/* Snapshot state (machine/state_io.h): the overlay in the disk_hash layout.
+ * Loading replaces the overlay (the image file is never written). */
+void disk_state_visit(struct disk *d, struct state_io *s);
+
 #endif

@@ -5,6 +5,7 @@
  * smram_config_write().
  */
 #include "machine/i440fx.h"
+#include "machine/state_io.h"
 
 #include <stdlib.h>
 
@@ -137,4 +138,10 @@ void i440fx_hash(const struct i440fx *h, void (*feed)(void *ctx, const void *p, 
 		 void *ctx)
 {
 	pci_function_hash(h->fn, feed, ctx);
+}
+
+void i440fx_state_visit(struct i440fx *h, struct state_io *s)
+{
+	state_io_tag(s, "i440fx");
+	pci_function_state_visit(h->fn, s);
 }

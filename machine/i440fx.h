@@ -60,4 +60,9 @@ struct pci_function *i440fx_function(struct i440fx *h);
 void i440fx_hash(const struct i440fx *h, void (*feed)(void *ctx, const void *p, size_t n),
 		 void *ctx);
 
+struct state_io;
+/* Snapshot state (machine/state_io.h). PAM and SMRAM live in mem/ and are
+ * saved with it. */
+void i440fx_state_visit(struct i440fx *h, struct state_io *s);
+
 #endif

@@ -7,6 +7,7 @@
  * QEMU's hw/input/pckbd.c and ps2.c; none of this needs timers.
  */
 #include "machine/i8042.h"
+#include "machine/state_io.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -516,4 +517,24 @@ void i8042_hash(const struct i8042 *k, isa_feed_fn feed, void *ctx)
 		isa_feed_u8(feed, ctx, k->q[i].count);
 	}
 	feed(ctx, dev, sizeof(dev));
+}
+
+void i8042_state_visit(struct i8042 *k, struct state_io *s)
+{
+	uint8_t *f[] = { &k->status, &k->mode, &k->outport, &k->write_cmd, &k->ob_full,
+			 &k->ob_data, &k->ob_src, &k->xlate_break, &k->kbd_scan, &k->kbd_set,
+			 &k->kbd_leds, &k->kbd_cmd, &k->aux_enabled, &k->aux_cmd, &k->aux_rate,
+			 &k->aux_res, &k->aux_scale, &k->irq1_level, &k->irq12_level };
+
+	state_io_tag(s, "i8042");
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		state_io_u8(s, f[i]);
+	for (int i = 0; i < SRC_N; i++) {
+		state_io_bytes(s, k->q[i].data, I8042_QLEN);
+		state_io_u8(s, &k->q[i].head);
+		state_io_u8(s, &k->q[i].count);
+		state_io_check(s, k->q[i].head < I8042_QLEN && k->q[i].count <= I8042_QLEN,
+			       "i8042 queue");
+	}
+	state_io_check(s, k->ob_src < SRC_N, "i8042 output source");
 }

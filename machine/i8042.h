@@ -62,4 +62,8 @@ uint8_t i8042_kbd_leds(const struct i8042 *k);
  * pending command, sample rate, resolution, scaling; IRQ1 and IRQ12 levels. */
 void i8042_hash(const struct i8042 *k, isa_feed_fn feed, void *ctx);
 
+struct state_io;
+/* Snapshot state (machine/state_io.h): hash, save and load alike. */
+void i8042_state_visit(struct i8042 *k, struct state_io *s);
+
 #endif

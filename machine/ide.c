@@ -7,6 +7,7 @@
  * iodev/harddrv.cc. Absent-device answers are explained in docs/ide.md.
  */
 #include "machine/ide.h"
+#include "machine/state_io.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -853,5 +854,46 @@ void ide_hash(const struct ide *c, isa_feed_fn feed, void *ctx)
 			feed(ctx, d->buf + d->pos, d->len - d->pos);
 		else if (d->xfer == XFER_OUT)
 			feed(ctx, d->buf, d->pos);
+	}
+}
+
+void ide_state_visit(struct ide *c, struct state_io *s)
+{
+	state_io_tag(s, "ide");
+	state_io_u8(s, &c->ctl);
+	state_io_u8(s, &c->sel);
+	state_io_int(s, &c->irq_level);
+	for (int i = 0; i < 2; i++) {
+		struct ide_dev *d = &c->dev[i];
+		uint8_t present = d->disk != NULL;
+		uint8_t *f[] = { &d->feature, &d->count, &d->lbal, &d->lbam, &d->lbah,
+				 &d->hob_feature, &d->hob_count, &d->hob_lbal, &d->hob_lbam,
+				 &d->hob_lbah, &d->device, &d->error, &d->status, &d->intrq,
+				 &d->mult, &d->cmd, &d->xfer, &d->lba48, &d->chs };
+		uint64_t sectors = d->sectors;
+
+		state_io_u8(s, &present);
+		state_io_u64(s, &sectors);
+		/* The attached disk is configuration: it must match, not be loaded. */
+		state_io_check(s, present == (d->disk != NULL) && sectors == d->sectors,
+			       "IDE device (a different disk is attached)");
+		for (size_t k = 0; k < sizeof(f) / sizeof(f[0]); k++)
+			state_io_u8(s, f[k]);
+		state_io_u16(s, &d->cyls);
+		state_io_u16(s, &d->heads);
+		state_io_u16(s, &d->spt);
+		state_io_u16(s, &d->cur_cyls);
+		state_io_u16(s, &d->cur_heads);
+		state_io_u16(s, &d->cur_spt);
+		state_io_u64(s, &d->lba);
+		state_io_u32(s, &d->left);
+		state_io_u32(s, &d->block);
+		state_io_u32(s, &d->pos);
+		state_io_u32(s, &d->len);
+		state_io_check(s, d->xfer <= XFER_OUT && d->len <= IDE_BUF_SIZE && d->pos <= d->len &&
+			       d->block <= IDE_MAX_MULT && d->mult <= IDE_MAX_MULT, "IDE transfer state");
+		if (s->error)
+			return;
+		state_io_bytes(s, d->buf, d->len);
 	}
 }

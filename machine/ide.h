@@ -85,4 +85,10 @@ void ide_default_geometry(uint64_t sectors, unsigned *cyls, unsigned *heads,
  * order (docs/ide.md); the disks' overlays are fed by disk_hash(). */
 void ide_hash(const struct ide *c, isa_feed_fn feed, void *ctx);
 
+struct state_io;
+/* Snapshot state (machine/state_io.h): hash, save and load alike. The
+ * attached disks are configuration (a load checks they match); their
+ * overlays are saved apart (disk_state_visit). */
+void ide_state_visit(struct ide *c, struct state_io *s);
+
 #endif

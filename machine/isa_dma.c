@@ -4,6 +4,7 @@
  * command codes"; PIIX3 290550 §2.6 DMA registers). No transfers.
  */
 #include "machine/isa_dma.h"
+#include "machine/state_io.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -163,4 +164,23 @@ void isa_dma_hash(const struct isa_dma *d, isa_feed_fn feed, void *ctx)
 		isa_feed_u8(feed, ctx, c->flipflop);
 	}
 	feed(ctx, d->page, sizeof(d->page));
+}
+
+void isa_dma_state_visit(struct isa_dma *d, struct state_io *s)
+{
+	state_io_tag(s, "isa-dma");
+	for (int i = 0; i < 2; i++) {
+		struct isa_dma_ctl *c = &d->ctl[i];
+		for (int ch = 0; ch < 4; ch++) {
+			state_io_u16(s, &c->addr[ch]);
+			state_io_u16(s, &c->count[ch]);
+			state_io_u8(s, &c->mode[ch]);
+		}
+		state_io_u8(s, &c->command);
+		state_io_u8(s, &c->mask);
+		state_io_u8(s, &c->request);
+		state_io_u8(s, &c->tc);
+		state_io_u8(s, &c->flipflop);
+	}
+	state_io_bytes(s, d->page, sizeof(d->page));
 }

@@ -4,6 +4,7 @@
  * datasheet 290550 §4.7.2 "Port 92h": bit 0 FAST_INIT, bit 1 ALT_A20).
  */
 #include "machine/isa_misc.h"
+#include "machine/state_io.h"
 
 #include <stdlib.h>
 
@@ -192,4 +193,16 @@ void port92_io_write(void *opaque, uint32_t offset, uint32_t value, int size)
 void port92_hash(const struct port92 *p, isa_feed_fn feed, void *ctx)
 {
 	isa_feed_u8(feed, ctx, p->value);
+}
+
+void post_port_state_visit(struct post_port *pp, struct state_io *s)
+{
+	state_io_tag(s, "post");
+	state_io_u8(s, &pp->code);
+}
+
+void port92_state_visit(struct port92 *p, struct state_io *s)
+{
+	state_io_tag(s, "port92");
+	state_io_u8(s, &p->value);
 }

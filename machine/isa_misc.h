@@ -78,4 +78,11 @@ void port92_io_write(void *opaque, uint32_t offset, uint32_t value, int size);
 /* Feeds the register (u8). */
 void port92_hash(const struct port92 *p, isa_feed_fn feed, void *ctx);
 
+struct state_io;
+/* Snapshot state (machine/state_io.h): hash, save and load alike. The
+ * debug console and the exit port have none. Loading port 0x92 does not call
+ * a20_set: the machine restores A20 itself. */
+void post_port_state_visit(struct post_port *pp, struct state_io *s);
+void port92_state_visit(struct port92 *p, struct state_io *s);
+
 #endif

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "machine/clock.h"
+#include "machine/state_io.h"
 
 #define REG_ID      0x020
 #define REG_VERSION 0x030
@@ -415,27 +416,30 @@ void lapic_mmio_write(void *opaque, uint32_t offset, uint32_t value, int size)
 	reg_write(a, offset & 0xFF0, value);
 }
 
-void lapic_hash(const struct lapic *a, isa_feed_fn feed, void *ctx)
+/* Field order is the snapshot format: append only, never reorder. */
+void lapic_state_visit(struct lapic *a, struct state_io *s)
 {
-	isa_feed_u8(feed, ctx, (uint8_t)a->hw_enabled);
-	isa_feed_u32(feed, ctx, a->id);
-	isa_feed_u32(feed, ctx, a->tpr);
-	isa_feed_u32(feed, ctx, a->ldr);
-	isa_feed_u32(feed, ctx, a->dfr);
-	isa_feed_u32(feed, ctx, a->svr);
-	isa_feed_u32(feed, ctx, a->esr);
-	isa_feed_u32(feed, ctx, a->icr_lo);
-	isa_feed_u32(feed, ctx, a->icr_hi);
+	state_io_tag(s, "lapic");
+	state_io_int(s, &a->hw_enabled);
+	state_io_u32(s, &a->id);
+	state_io_u32(s, &a->tpr);
+	state_io_u32(s, &a->ldr);
+	state_io_u32(s, &a->dfr);
+	state_io_u32(s, &a->svr);
+	state_io_u32(s, &a->esr);
+	state_io_u32(s, &a->icr_lo);
+	state_io_u32(s, &a->icr_hi);
 	for (int i = 0; i < LVT_COUNT; i++)
-		isa_feed_u32(feed, ctx, a->lvt[i]);
+		state_io_u32(s, &a->lvt[i]);
 	for (int i = 0; i < 8; i++) {
-		isa_feed_u32(feed, ctx, a->irr[i]);
-		isa_feed_u32(feed, ctx, a->isr[i]);
-		isa_feed_u32(feed, ctx, a->tmr[i]);
+		state_io_u32(s, &a->irr[i]);
+		state_io_u32(s, &a->isr[i]);
+		state_io_u32(s, &a->tmr[i]);
 	}
-	isa_feed_u32(feed, ctx, a->timer_init);
-	isa_feed_u32(feed, ctx, a->timer_div);
-	isa_feed_u64(feed, ctx, a->timer_start);
-	isa_feed_u8(feed, ctx, (uint8_t)a->lint0);
-	isa_feed_u8(feed, ctx, (uint8_t)a->intr_out);
+	state_io_u32(s, &a->timer_init);
+	state_io_u32(s, &a->timer_div);
+	state_io_u64(s, &a->timer_start);
+	state_io_int(s, &a->lint0);
+	state_io_int(s, &a->intr_out);
+	/* The timer event itself is restored with the clock's queue. */
 }

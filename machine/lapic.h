@@ -58,6 +58,8 @@ int lapic_intr_ack(struct lapic *a);
  * bypassed and LINT0 passes the 8259 straight through. */
 void lapic_set_enabled(struct lapic *a, int enabled);
 
-void lapic_hash(const struct lapic *a, isa_feed_fn feed, void *ctx);
+struct state_io;
+/* Hash, save or load the APIC's state (machine/state_io.h). */
+void lapic_state_visit(struct lapic *a, struct state_io *s);
 
 #endif

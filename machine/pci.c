@@ -4,6 +4,7 @@
  * §6.1, §6.2). Device-specific semantics come from the owning device's hooks.
  */
 #include "machine/pci.h"
+#include "machine/state_io.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -393,4 +394,15 @@ void pci_bus_hash(const struct pci_bus *b, void (*feed)(void *ctx, const void *p
 	uint8_t ca[4];
 	bytes_put(ca, 0, b->config_address, 4);
 	feed(ctx, ca, sizeof(ca));
+}
+
+void pci_function_state_visit(struct pci_function *f, struct state_io *s)
+{
+	state_io_bytes(s, f->cfg, sizeof(f->cfg));
+}
+
+void pci_bus_state_visit(struct pci_bus *b, struct state_io *s)
+{
+	state_io_tag(s, "pci-bus");
+	state_io_u32(s, &b->config_address);
 }

@@ -189,4 +189,11 @@ void pci_bus_render(const struct pci_bus *b, FILE *out);
 void pci_bus_hash(const struct pci_bus *b, void (*feed)(void *ctx, const void *p, size_t n),
 		  void *ctx);
 
+struct state_io;
+/* Snapshot state (machine/state_io.h): the config bytes / the CONFIG_ADDRESS
+ * register. Loading stores the bytes raw (no hooks): the owner re-derives
+ * what depends on them. */
+void pci_function_state_visit(struct pci_function *f, struct state_io *s);
+void pci_bus_state_visit(struct pci_bus *b, struct state_io *s);
+
 #endif

@@ -6,6 +6,7 @@
  * special mask), and the PIIX3 datasheet (290550) §2.8.6 ELCR1/ELCR2.
  */
 #include "machine/pic.h"
+#include "machine/state_io.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -400,4 +401,19 @@ void pic_hash(const struct pic *p, isa_feed_fn feed, void *ctx)
 		feed(ctx, b, sizeof(b));
 	}
 	isa_feed_u8(feed, ctx, (uint8_t)p->intr_level);
+}
+
+void pic_state_visit(struct pic *p, struct state_io *s)
+{
+	state_io_tag(s, "pic");
+	for (int i = 0; i < 2; i++) {
+		struct pic_chip *c = &p->chip[i];
+		uint8_t *f[] = { &c->irr, &c->isr, &c->imr, &c->lines, &c->elcr, &c->elcr_mask,
+				 &c->base, &c->init_step, &c->icw1, &c->icw4, &c->read_isr,
+				 &c->poll, &c->special_mask, &c->rotate_aeoi, &c->top };
+		for (size_t k = 0; k < sizeof(f) / sizeof(f[0]); k++)
+			state_io_u8(s, f[k]);
+		state_io_check(s, c->init_step <= 4 && c->top < 8, "PIC state");
+	}
+	state_io_int(s, &p->intr_level);
 }

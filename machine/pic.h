@@ -61,4 +61,8 @@ uint8_t pic_get_imr(const struct pic *p, int chip);
  * then the INTR level byte. */
 void pic_hash(const struct pic *p, isa_feed_fn feed, void *ctx);
 
+struct state_io;
+/* Snapshot state (machine/state_io.h): hash, save and load alike. */
+void pic_state_visit(struct pic *p, struct state_io *s);
+
 #endif

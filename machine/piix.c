@@ -5,6 +5,7 @@
  * Defaults are the datasheets' register defaults, as QEMU's piix3/piix4.
  */
 #include "machine/piix.h"
+#include "machine/state_io.h"
 
 #include <stdlib.h>
 
@@ -249,4 +250,21 @@ void piix_hash(const struct piix *p, isa_feed_fn feed, void *ctx)
 	pci_function_hash(p->ide, feed, ctx);
 	pci_function_hash(p->pm, feed, ctx);
 	isa_feed_u8(feed, ctx, p->rcr);
+}
+
+void piix_state_visit(struct piix *p, struct state_io *s)
+{
+	state_io_tag(s, "piix");
+	pci_function_state_visit(p->isa, s);
+	pci_function_state_visit(p->ide, s);
+	pci_function_state_visit(p->pm, s);
+	state_io_u8(s, &p->rcr);
+	if (state_io_loading(s) && !s->error) {
+		/* Re-derive the PM block mapping from the loaded config: force a
+		 * report whatever was mapped before. */
+		uint16_t base = 0;
+		int on = piix_pm_io_mapping(p, &base);
+		p->pm_on = !on;
+		pm_update_mapping(p);
+	}
 }

@@ -9,6 +9,7 @@
  * loaded at the tick of the write (no extra load clock).
  */
 #include "machine/pit.h"
+#include "machine/state_io.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -564,4 +565,30 @@ void pit_hash(const struct pit *p, isa_feed_fn feed, void *ctx)
 	}
 	isa_feed_u8(feed, ctx, p->irq0_level);
 	isa_feed_u8(feed, ctx, p->port61);
+}
+
+void pit_state_visit(struct pit *p, struct state_io *s)
+{
+	state_io_tag(s, "pit");
+	for (int i = 0; i < 3; i++) {
+		struct pit_channel *c = &p->ch[i];
+		uint8_t *f[] = { &c->ctrl, &c->mode, &c->rw, &c->bcd, &c->gate, &c->counting,
+				 &c->paused, &c->idle_out, &c->write_lsb_pending, &c->write_lsb,
+				 &c->read_msb_next, &c->count_latched, &c->status_latched,
+				 &c->status, &c->null_count, &c->reload_pending };
+		for (size_t k = 0; k < sizeof(f) / sizeof(f[0]); k++)
+			state_io_u8(s, f[k]);
+		state_io_u32(s, &c->count);
+		state_io_u32(s, &c->next_count);
+		state_io_u16(s, &c->hold_value);
+		state_io_u16(s, &c->latch_value);
+		state_io_u64(s, &c->load_tick);
+		state_io_u64(s, &c->paused_d);
+		state_io_u64(s, &c->reload_tick);
+		state_io_check(s, c->mode <= 5 && c->rw <= 3 && c->count_latched <= 2 &&
+			       c->count >= 1 && c->count <= 65536 && c->next_count <= 65536,
+			       "PIT channel state");
+	}
+	state_io_u8(s, &p->irq0_level);
+	state_io_u8(s, &p->port61);
 }

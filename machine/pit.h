@@ -54,4 +54,9 @@ uint64_t pit_ticks_to_ns(uint64_t t);
  * paused_d, reload_tick (u64); then irq0 level (u8), port 0x61 bits (u8). */
 void pit_hash(const struct pit *p, isa_feed_fn feed, void *ctx);
 
+struct state_io;
+/* Snapshot state (machine/state_io.h): hash, save and load alike. The
+ * timer is the clock's (clock_state_visit). */
+void pit_state_visit(struct pit *p, struct state_io *s);
+
 #endif

@@ -13,6 +13,7 @@
  * lazily over (flags_ns, now]; a clock timer exists only to raise IRQ 8.
  */
 #include "machine/rtc.h"
+#include "machine/state_io.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -558,4 +559,17 @@ void rtc_hash(const struct rtc *r, isa_feed_fn feed, void *ctx)
 	isa_feed_u64(feed, ctx, (uint64_t)r->sec_base);
 	isa_feed_u64(feed, ctx, (uint64_t)r->ns_base);
 	isa_feed_u64(feed, ctx, (uint64_t)r->flags_ns);
+}
+
+void rtc_state_visit(struct rtc *r, struct state_io *s)
+{
+	state_io_tag(s, "rtc");
+	state_io_bytes(s, r->cmos, sizeof(r->cmos));
+	state_io_u8(s, &r->index);
+	state_io_u8(s, &r->nmi_masked);
+	state_io_u8(s, &r->irq_level);
+	state_io_i64(s, &r->sec_base);
+	state_io_i64(s, &r->ns_base);
+	state_io_i64(s, &r->flags_ns);
+	state_io_check(s, r->index < 128, "RTC index");
 }

@@ -87,4 +87,9 @@ void rtc_cmos_init_pc(struct rtc *r, const struct rtc_pc_cmos *cfg);
  * IRQ level (u8 each), then sec_base, ns_base, flags_ns (u64 each). */
 void rtc_hash(const struct rtc *r, isa_feed_fn feed, void *ctx);
 
+struct state_io;
+/* Snapshot state (machine/state_io.h): hash, save and load alike. The
+ * timer is the clock's (clock_state_visit). */
+void rtc_state_visit(struct rtc *r, struct state_io *s);
+
 #endif

@@ -6,6 +6,7 @@
  * PIC only while MCR OUT2 is set (and OUT2 is forced inactive in loopback).
  */
 #include "machine/uart.h"
+#include "machine/state_io.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -339,4 +340,18 @@ void uart_hash(const struct uart *u, isa_feed_fn feed, void *ctx)
 	feed(ctx, u->rx, sizeof(u->rx));
 	feed(ctx, b, sizeof(b));
 	isa_feed_u64(feed, ctx, u->rx_activity);
+}
+
+void uart_state_visit(struct uart *u, struct state_io *s)
+{
+	uint8_t *f[] = { &u->rx_head, &u->rx_count, &u->ier, &u->lcr, &u->mcr, &u->lsr,
+			 &u->msr, &u->scr, &u->dll, &u->dlm, &u->fcr, &u->thr_ipending,
+			 &u->timeout_pending, &u->irq_level };
+
+	state_io_tag(s, "uart");
+	state_io_bytes(s, u->rx, sizeof(u->rx));
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		state_io_u8(s, f[i]);
+	state_io_u64(s, &u->rx_activity);
+	state_io_check(s, u->rx_head < UART_FIFO && u->rx_count <= UART_FIFO, "UART FIFO");
 }

@@ -46,4 +46,9 @@ int uart_rx_room(const struct uart *u);
  * (u64). */
 void uart_hash(const struct uart *u, isa_feed_fn feed, void *ctx);
 
+struct state_io;
+/* Snapshot state (machine/state_io.h): hash, save and load alike. The
+ * timer is the clock's (clock_state_visit). */
+void uart_state_visit(struct uart *u, struct state_io *s);
+
 #endif

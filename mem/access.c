@@ -120,9 +120,16 @@ uint8_t *mem_page_read_ptr(struct mem *m, uint64_t pa)
 
 uint8_t *mem_page_write_ptr(struct mem *m, uint64_t pa)
 {
+	uint8_t *p;
+
 	if (pa >= MEM_4G)
 		return NULL;
-	return m->pages[pa >> MEM_PAGE_SHIFT].wr;
+	p = m->pages[pa >> MEM_PAGE_SHIFT].wr;
+	/* The caller may write through p until it drops it: the page counts as
+	 * written from now on (mem_ram_hash). */
+	if (p && m->dirty_bits)
+		mem_dirty_host(m, p, MEM_PAGE_SIZE);
+	return p;
 }
 
 /* ---- slow paths: one piece inside one span ---- */
@@ -245,6 +252,7 @@ static void write_piece(struct mem *m, const struct mem_span *s, uint64_t pa, ui
 		return;
 	}
 	code_check(m, pa, len);
+	mem_dirty_host(m, r->data + off, len);
 	if (src)
 		memcpy(r->data + off, src, len);
 	else
@@ -279,6 +287,8 @@ void mem_write(struct mem *m, uint64_t pa, uint32_t value, int size)
 	if (pa < MEM_4G && (pa & (MEM_PAGE_SIZE - 1)) + size <= MEM_PAGE_SIZE) {
 		uint8_t *p = m->pages[pa >> MEM_PAGE_SHIFT].wr;
 		if (p) {
+			if (m->dirty_bits)
+				mem_dirty_host(m, p, MEM_PAGE_SIZE);
 			st_le(p + (pa & (MEM_PAGE_SIZE - 1)), value, size);
 			return;
 		}

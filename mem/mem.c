@@ -85,7 +85,10 @@ struct mem *mem_new(uint64_t ram_size)
 	m->pages = calloc(MEM_LOW_PAGES, sizeof(*m->pages));
 	m->code_bits = calloc(MEM_LOW_PAGES / 64, sizeof(*m->code_bits));
 	m->ram = calloc(1, ram_size);
-	if (!m->pages || !m->code_bits || !m->ram)
+	/* Dirty-page tracking from the start: RAM is zero-filled, so pages never
+	 * marked need not be read for the first hash (mem/ram_hash.c). */
+	m->dirty_bits = calloc((ram_size >> MEM_PAGE_SHIFT) / 64 + 1, sizeof(uint64_t));
+	if (!m->pages || !m->code_bits || !m->ram || !m->dirty_bits)
 		goto fail;
 	m->ram_size = ram_size;
 	m->smram = MEM_SMRAM_DEFAULT;
@@ -126,6 +129,8 @@ void mem_free(struct mem *m)
 	free(m->spans);
 	free(m->pages);
 	free(m->code_bits);
+	free(m->dirty_bits);
+	free(m->page_hash);
 	free(m->ram);
 	rom_free_all(m);
 	free(m);

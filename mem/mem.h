@@ -262,4 +262,26 @@ size_t mem_format_mtree(struct mem *m, char *buf, size_t len);
 size_t mem_format_roms(struct mem *m, char *buf, size_t len);
 size_t mem_format_pam(struct mem *m, char *buf, size_t len);
 
+/* ---- incremental RAM hashing (checkpoints, snapshots; mem/ram_hash.c) ---- */
+
+/* Which pages of main RAM were written is tracked from mem_new on. Writes
+ * are seen through mem_write, mem_write_buf, rom_reset, and
+ * mem_page_write_ptr, which marks the page when it hands the pointer out: a
+ * caller that caches write pointers (the CPU's TLB) must drop them after each
+ * mem_ram_hash, or later writes through them go unseen. Whoever writes
+ * through mem_ram_ptr must call mem_dirty_mark_all. mem_dirty_enable is
+ * kept for callers that want to be explicit: returns 0 (or -ENOMEM). */
+int mem_dirty_enable(struct mem *m);
+/* Count every page as written (after writing through mem_ram_ptr). */
+void mem_dirty_mark_all(struct mem *m);
+/* Number of pages currently marked (tests, statistics). */
+uint64_t mem_dirty_count(const struct mem *m);
+/* Hash of main RAM: each page's XXH3-64 (rehashed only when marked since the
+ * last call) h_i, combined as the sum mod 2^64 over pages i of
+ * XXH3_64bits_withSeed(h_i as 8 bytes LE, seed i). Clears the marks. Enables tracking on the
+ * first call. Returns 0 when out of memory (tracking cannot start). */
+uint64_t mem_ram_hash(struct mem *m);
+/* Whether the SMM view of SMRAM is selected (mem_set_smm), for snapshots. */
+int mem_smm_active(const struct mem *m);
+
 #endif

@@ -95,6 +95,12 @@ struct mem {
 	void *code_opaque;
 	struct mem_hooks hooks;
 
+	/* Dirty-page tracking of main RAM for incremental hashing (mem/ram_hash.c);
+	 * NULL until mem_dirty_enable. */
+	uint64_t *dirty_bits;       /* one bit per RAM page: written since the last hash */
+	uint8_t *page_hash;         /* XXH3-64 of each RAM page, little-endian */
+	uint64_t ram_hash_sum;      /* the combined hash over page_hash */
+
 	FILE *log;
 	uint64_t log_sites[MEM_LOG_SITES];
 	int nlog_sites;
@@ -113,6 +119,19 @@ void mem_io_update(struct mem *m);
 /* Whether the chipset routes reads / writes of the PAM or SMRAM window
  * containing pa to DRAM; returns 0 when pa is outside 0xA0000-0xFFFFF. */
 int mem_chipset_routed(const struct mem *m, uint64_t pa, int *rd_dram, int *wr_dram);
+
+/* ram_hash.c: mark main-RAM pages dirty. p is a host pointer into any
+ * region; only pointers into main RAM count. */
+static inline void mem_dirty_host(struct mem *m, const uint8_t *p, uint64_t len)
+{
+	uintptr_t off = (uintptr_t)p - (uintptr_t)m->ram;
+
+	if (!m->dirty_bits || off >= m->ram_size || len == 0)
+		return;
+	for (uint64_t pg = off >> MEM_PAGE_SHIFT; pg <= (off + len - 1) >> MEM_PAGE_SHIFT &&
+	     pg < (m->ram_size >> MEM_PAGE_SHIFT); pg++)
+		m->dirty_bits[pg >> 6] |= 1ull << (pg & 63);
+}
 
 /* access.c */
 void mem_log_open_bus(struct mem *m, int io, int write, uint64_t addr, int size);

@@ -193,6 +193,7 @@ void rom_reset(struct mem *m)
 			continue;       /* served through fw_cfg only */
 		r = &m->regions[b->region];
 		/* Bounds were checked at registration; regions never shrink. */
+		mem_dirty_host(m, r->data + b->offset, b->rom_size);
 		memcpy(r->data + b->offset, b->data, b->size);
 		memset(r->data + b->offset + b->size, 0, b->rom_size - b->size);
 		notify_reload(m, b->region, b->offset, b->rom_size);

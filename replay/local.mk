@@ -12,6 +12,19 @@ liblockstep_a_SOURCES += replay/replay.h \
 	replay/trace_synth.c replay/trace_synth.h \
 	replay/trace_cli.c replay/trace_cli.h
 
+# Machine state for checkpoints and snapshots, and mem/'s dirty-page tracking
+# (registered here: they exist for replay).
+liblockstep_a_SOURCES += machine/state_io.c machine/state_io.h \
+	machine/state.c machine/state.h mem/ram_hash.c
+
+# Recording and replay.
+liblockstep_a_SOURCES += replay/observer.c replay/observer.h \
+	replay/input_script.c replay/input_script.h \
+	replay/trace_config.c replay/trace_config.h \
+	replay/keyframes.c replay/keyframes.h \
+	replay/recorder.c replay/recorder.h \
+	replay/replayer.c replay/replayer.h replay/replay_cli.c
+
 # Tests of the trace format.
 check_PROGRAMS += tests/test_trace_varint tests/test_trace_rw tests/test_trace_errors \
 	tests/test_trace_cli
@@ -33,3 +46,19 @@ tests_test_trace_cli_LDADD = $(TEST_LDADD)
 # libFuzzer target and seeds (replay/fuzz.mk is included from Makefile.am when
 # configure knows --enable-fuzzing).
 EXTRA_DIST += replay/fuzz.mk tests/fuzz tests/data/traces
+
+# A private driver for recording and replay until lockstep.c wires them in.
+check_PROGRAMS += tests/replay_driver
+tests_replay_driver_SOURCES = tests/replay_driver.c
+tests_replay_driver_CPPFLAGS = $(AM_CPPFLAGS)
+tests_replay_driver_LDADD = $(LS_LIBS)
+
+# Machine state, recording and replay.
+check_PROGRAMS += tests/test_state tests/test_replay
+TESTS += tests/test_state tests/test_replay
+tests_test_state_SOURCES = tests/test_state.c tests/testutil.c tests/testutil.h
+tests_test_state_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_test_state_LDADD = $(TEST_LDADD)
+tests_test_replay_SOURCES = tests/test_replay.c tests/testutil.c tests/testutil.h
+tests_test_replay_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_test_replay_LDADD = $(TEST_LDADD)

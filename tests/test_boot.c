@@ -381,3 +381,35 @@ Test(boot, guest_asleep_forever_hits_the_vtime_cap, .timeout = 120)
 	free(img);
 	tu_run_free(&r);
 }
+
+Test(boot, record_then_replay_from_the_command_line, .timeout = 180)
+{
+	char *trace = tmp_path("trace"), *cut = tmp_path("cut"), cmd[512];
+	firmware("/usr/share/seabios/bios.bin");
+	struct run_result r = RUN("run", "--serial", "none", "--record", trace);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	tu_run_free(&r);
+	r = RUN("replay", trace);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect(strstr(r.err, "verified"), "%s", r.err);
+	tu_run_free(&r);
+	/* --disk-mode rw cannot be recorded; a cut trace cannot be replayed. */
+	r = RUN("run", "--disk-mode", "rw", "--record", trace);
+	cr_expect_eq(r.status, 2, "%s", r.err);
+	cr_expect_eq(tu_count_lines(r.err), 1, "%s", r.err);
+	tu_run_free(&r);
+	snprintf(cmd, sizeof(cmd), "head -c 5000 %s > %s", trace, cut);
+	cr_assert_eq(system(cmd), 0);
+	r = RUN("replay", cut);
+	cr_expect_eq(r.status, 2, "%s", r.err);
+	cr_expect(strstr(r.err, "offset"), "%s", r.err);
+	cr_expect_eq(tu_count_lines(r.err), 1, "%s", r.err);
+	tu_run_free(&r);
+	r = RUN("run", "--trace-io", "none");
+	cr_expect_eq(r.status, 2, "--trace-io without --record: %s", r.err);
+	tu_run_free(&r);
+	unlink(trace);
+	unlink(cut);
+	free(trace);
+	free(cut);
+}

@@ -1,0 +1,197 @@
+/*
+ * machine/state_io.c: the symmetric state visitor (machine/state_io.h):
+ * little-endian fixed-width fields, hashed with XXH3-64, saved to a growing
+ * buffer, or loaded back with bounds checks.
+ */
+#include "machine/state_io.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define XXH_STATIC_LINKING_ONLY
+#include <xxhash.h>
+
+int state_io_init_hash(struct state_io *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->mode = STATE_IO_HASH;
+	s->xxh = XXH3_createState();
+	if (!s->xxh)
+		return -1;
+	XXH3_64bits_reset(s->xxh);
+	return 0;
+}
+
+void state_io_init_save(struct state_io *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->mode = STATE_IO_SAVE;
+}
+
+void state_io_init_load(struct state_io *s, const uint8_t *buf, size_t len)
+{
+	memset(s, 0, sizeof(*s));
+	s->mode = STATE_IO_LOAD;
+	s->buf = (uint8_t *)buf;
+	s->len = len;
+}
+
+uint64_t state_io_digest(struct state_io *s)
+{
+	return s->xxh ? XXH3_64bits_digest(s->xxh) : 0;
+}
+
+void state_io_release(struct state_io *s)
+{
+	if (s->xxh)
+		XXH3_freeState(s->xxh);
+	s->xxh = NULL;
+	if (s->mode == STATE_IO_SAVE)
+		free(s->buf);
+	s->buf = NULL;
+}
+
+uint8_t *state_io_take(struct state_io *s, size_t *len)
+{
+	uint8_t *b = s->buf;
+	*len = s->len;
+	s->buf = NULL;
+	s->len = s->cap = 0;
+	return b;
+}
+
+void state_io_fail(struct state_io *s, const char *msg)
+{
+	if (s->error)
+		return;
+	s->error = 1;
+	if (s->mode == STATE_IO_LOAD)
+		snprintf(s->errmsg, sizeof(s->errmsg), "state offset %zu: %s", s->pos, msg);
+	else
+		snprintf(s->errmsg, sizeof(s->errmsg), "%s", msg);
+}
+
+void state_io_check(struct state_io *s, int ok, const char *what)
+{
+	char msg[120];
+
+	if (s->mode != STATE_IO_LOAD || ok || s->error)
+		return;
+	snprintf(msg, sizeof(msg), "bad %s", what);
+	state_io_fail(s, msg);
+}
+
+static void io_raw(struct state_io *s, uint8_t *p, size_t n)
+{
+	switch (s->mode) {
+	case STATE_IO_HASH:
+		XXH3_64bits_update(s->xxh, p, n);
+		break;
+	case STATE_IO_SAVE:
+		if (s->error)
+			return;
+		if (s->cap - s->len < n) {
+			size_t cap = s->cap ? s->cap : 4096;
+			uint8_t *nb;
+			while (cap - s->len < n)
+				cap *= 2;
+			nb = realloc(s->buf, cap);
+			if (!nb) {
+				state_io_fail(s, "out of memory");
+				return;
+			}
+			s->buf = nb;
+			s->cap = cap;
+		}
+		memcpy(s->buf + s->len, p, n);
+		s->len += n;
+		break;
+	case STATE_IO_LOAD:
+		if (s->error || s->len - s->pos < n) {
+			if (!s->error)
+				state_io_fail(s, "state ends early");
+			memset(p, 0, n);
+			return;
+		}
+		memcpy(p, s->buf + s->pos, n);
+		s->pos += n;
+		break;
+	}
+}
+
+void state_io_bytes(struct state_io *s, void *p, size_t n)
+{
+	io_raw(s, p, n);
+}
+
+static void io_uint(struct state_io *s, uint64_t *v, int bytes)
+{
+	uint8_t b[8];
+
+	if (s->mode != STATE_IO_LOAD)
+		for (int i = 0; i < bytes; i++)
+			b[i] = (uint8_t)(*v >> (8 * i));
+	io_raw(s, b, (size_t)bytes);
+	if (s->mode == STATE_IO_LOAD) {
+		*v = 0;
+		for (int i = 0; i < bytes; i++)
+			*v |= (uint64_t)b[i] << (8 * i);
+	}
+}
+
+void state_io_u8(struct state_io *s, uint8_t *v)
+{
+	uint64_t x = *v;
+	io_uint(s, &x, 1);
+	*v = (uint8_t)x;
+}
+
+void state_io_u16(struct state_io *s, uint16_t *v)
+{
+	uint64_t x = *v;
+	io_uint(s, &x, 2);
+	*v = (uint16_t)x;
+}
+
+void state_io_u32(struct state_io *s, uint32_t *v)
+{
+	uint64_t x = *v;
+	io_uint(s, &x, 4);
+	*v = (uint32_t)x;
+}
+
+void state_io_u64(struct state_io *s, uint64_t *v)
+{
+	io_uint(s, v, 8);
+}
+
+void state_io_i64(struct state_io *s, int64_t *v)
+{
+	uint64_t x = (uint64_t)*v;
+	io_uint(s, &x, 8);
+	*v = (int64_t)x;
+}
+
+void state_io_int(struct state_io *s, int *v)
+{
+	uint64_t x = (uint32_t)*v;
+	io_uint(s, &x, 4);
+	*v = (int)(int32_t)(uint32_t)x;
+}
+
+void state_io_tag(struct state_io *s, const char *name)
+{
+	uint8_t b[8] = { 0 };
+	uint8_t want[8] = { 0 };
+	char msg[80];
+
+	memcpy(want, name, strnlen(name, 8));
+	memcpy(b, want, 8);
+	io_raw(s, b, 8);
+	if (s->mode == STATE_IO_LOAD && !s->error && memcmp(b, want, 8)) {
+		snprintf(msg, sizeof(msg), "expected section \"%.8s\"", name);
+		s->pos -= 8;
+		state_io_fail(s, msg);
+	}
+}

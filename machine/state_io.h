@@ -1,0 +1,68 @@
+/*
+ * machine/state_io.h: one symmetric visitor for device state. Every device
+ * has a single foo_state(dev, sio) function that names its fields in order;
+ * the same function hashes (checkpoints), saves and loads (snapshots), so the
+ * three can never disagree (DESIGN.md §2: architectural state, serialised
+ * field by field, little-endian, never by copying structs with padding).
+ *
+ * Loading is defensive: a short or damaged buffer, or a value out of range
+ * (state_io_check), sets a sticky error and leaves the remaining fields
+ * zero; the caller discards the machine (or reloads a good state) then.
+ */
+#ifndef LS_MACHINE_STATE_IO_H
+#define LS_MACHINE_STATE_IO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum state_io_mode {
+	STATE_IO_HASH,   /* feed the bytes to an XXH3-64 stream */
+	STATE_IO_SAVE,   /* append the bytes to a growing buffer */
+	STATE_IO_LOAD,   /* read the fields back from a buffer */
+};
+
+struct state_io {
+	enum state_io_mode mode;
+	void *xxh;                 /* HASH: an XXH3_state_t */
+	uint8_t *buf;              /* SAVE: owned, grows; LOAD: borrowed */
+	size_t len, cap;           /* SAVE: bytes written; LOAD: buffer size */
+	size_t pos;                /* LOAD: bytes consumed */
+	int error;                 /* sticky: out of memory, short buffer, bad value */
+	char errmsg[160];
+};
+
+/* Start a visitor. HASH allocates the XXH3 state; SAVE starts empty; LOAD
+ * reads buf[0..len) (borrowed). Returns 0 or -1 (out of memory). */
+int state_io_init_hash(struct state_io *s);
+void state_io_init_save(struct state_io *s);
+void state_io_init_load(struct state_io *s, const uint8_t *buf, size_t len);
+/* HASH: the digest so far. */
+uint64_t state_io_digest(struct state_io *s);
+/* Free what init allocated (SAVE: the buffer, unless taken with state_io_take). */
+void state_io_release(struct state_io *s);
+/* SAVE: hand the buffer over to the caller (free() it); *len gets its size. */
+uint8_t *state_io_take(struct state_io *s, size_t *len);
+
+void state_io_bytes(struct state_io *s, void *p, size_t n);
+void state_io_u8(struct state_io *s, uint8_t *v);
+void state_io_u16(struct state_io *s, uint16_t *v);
+void state_io_u32(struct state_io *s, uint32_t *v);
+void state_io_u64(struct state_io *s, uint64_t *v);
+void state_io_i64(struct state_io *s, int64_t *v);
+/* An int stored as 32 bits (two's complement). */
+void state_io_int(struct state_io *s, int *v);
+/* A section tag: saved as given, checked on load (catches misaligned or
+ * foreign data early, with the section's name in the message). */
+void state_io_tag(struct state_io *s, const char *name);
+
+/* LOAD: fail with "bad <what>" unless ok. No effect in other modes. */
+void state_io_check(struct state_io *s, int ok, const char *what);
+/* Set the error with a message (first error wins). */
+void state_io_fail(struct state_io *s, const char *msg);
+
+static inline int state_io_loading(const struct state_io *s)
+{
+	return s->mode == STATE_IO_LOAD;
+}
+
+#endif

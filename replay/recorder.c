@@ -1,0 +1,332 @@
+/*
+ * replay/recorder.c: recording a run into a .trace file (replay/recorder.h).
+ * The run is cut into slices that end exactly at checkpoint, keyframe and
+ * input icounts (machine_run_slice); at each boundary the recorder writes a
+ * CHECKPOINT, then a keyframe, then injects due input, in that order, which
+ * replay follows.
+ */
+#include "replay/recorder.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu/cpu.h"
+#include "machine/state.h"
+#include "replay/input_script.h"
+#include "replay/keyframes.h"
+#include "replay/observer.h"
+#include "replay/trace_config.h"
+#include "replay/trace_writer.h"
+
+struct recorder {
+	struct machine *m;
+	struct trace_writer *w;
+	struct observer obs;
+	uint64_t every, next_cp;
+	uint64_t snap_every, next_snap;
+	FILE *keys;
+	char *keys_path;
+	struct input_script inputs;
+	size_t next_input;
+	int io_all, io_none;
+	uint8_t io_ports[0x10000 / 8];
+	int error;
+	char errmsg[300];
+};
+
+void recorder_options_init(struct recorder_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->checkpoint_every = RECORDER_DEFAULT_CHECKPOINT_EVERY;
+}
+
+/* Fill ports (NULL: just check). */
+static int parse_io_list(const char *s, uint8_t *ports, int *all, int *none, char *err,
+			 size_t errlen)
+{
+	const char *p = s;
+
+	*all = *none = 0;
+	if (!s || !strcmp(s, "all")) {
+		*all = 1;
+		return 0;
+	}
+	if (!strcmp(s, "none")) {
+		*none = 1;
+		return 0;
+	}
+	while (*p) {
+		char *end;
+		unsigned long lo, hi;
+		errno = 0;
+		lo = strtoul(p, &end, 0);
+		if (end == p || errno || lo > 0xFFFF)
+			goto bad;
+		hi = lo;
+		p = end;
+		if (*p == '-') {
+			p++;
+			hi = strtoul(p, &end, 0);
+			if (end == p || errno || hi > 0xFFFF || hi < lo)
+				goto bad;
+			p = end;
+		}
+		if (ports)
+			for (unsigned long k = lo; k <= hi; k++)
+				ports[k / 8] |= (uint8_t)(1u << (k % 8));
+		if (*p == ',')
+			p++;
+		else if (*p)
+			goto bad;
+	}
+	return 0;
+bad:
+	snprintf(err, errlen, "--trace-io %s: expected all, none, or ports and LO-HI ranges "
+		 "separated by commas (e.g. 0x80,0x3f8-0x3ff)", s);
+	return -1;
+}
+
+int recorder_parse_trace_io(const char *s, char *err, size_t errlen)
+{
+	int all, none;
+	return parse_io_list(s, NULL, &all, &none, err, errlen);
+}
+
+static int store_filter(void *opaque, const struct trace_event *ev)
+{
+	const struct recorder *r = opaque;
+
+	if (ev->kind != TRACE_EV_IO || r->io_all)
+		return 1;
+	if (r->io_none || ev->u.io.mmio)
+		return 0;
+	return (r->io_ports[ev->u.io.addr / 8] >> (ev->u.io.addr % 8)) & 1;
+}
+
+static void fail(struct recorder *r, const char *msg)
+{
+	if (r->error)
+		return;
+	r->error = 1;
+	snprintf(r->errmsg, sizeof(r->errmsg), "%s", msg);
+	machine_request_stop(r->m, 0);
+}
+
+static void on_event(void *opaque, const struct trace_event *ev)
+{
+	struct recorder *r = opaque;
+
+	if (r->error)
+		return;
+	if (trace_write_event(r->w, ev))
+		fail(r, trace_writer_error(r->w));
+}
+
+static void write_checkpoint(struct recorder *r)
+{
+	struct machine_hashes h;
+	struct trace_event ev = { .kind = TRACE_EV_CHECKPOINT };
+
+	machine_hash_state(r->m, &h);
+	ev.u.checkpoint.cpu_hash = h.cpu;
+	ev.u.checkpoint.ram_hash = h.ram;
+	ev.u.checkpoint.dev_hash = h.dev;
+	ev.icount = cpu_icount(machine_cpu(r->m));
+	observer_emit(&r->obs, &ev);
+}
+
+static void write_keyframe(struct recorder *r)
+{
+	struct keyframe k = { .icount = cpu_icount(machine_cpu(r->m)) };
+	uint8_t *snap;
+	size_t len;
+	char e[300];
+
+	if (machine_snapshot_save(r->m, &snap, &len, e, sizeof(e))) {
+		fail(r, e);
+		return;
+	}
+	k.events_seen = trace_writer_events_seen(r->w);
+	k.events_stored = trace_writer_events_stored(r->w);
+	trace_writer_chains(r->w, &k.chains);
+	if (keyframes_append(r->keys, &k, snap, len)) {
+		snprintf(e, sizeof(e), "%s: write error", r->keys_path);
+		fail(r, e);
+	}
+	free(snap);
+}
+
+struct recorder *recorder_attach(struct machine *m, const struct machine_config *cfg,
+				 const char *path, const struct recorder_options *o, char *err,
+				 size_t errlen)
+{
+	struct recorder_options defaults;
+	struct recorder *r;
+	struct trace_rec_params p;
+	struct trace_header hdr;
+	struct trace_writer_options wo;
+	struct trace_blob *blobs = NULL;
+	char *config = NULL;
+	int nblobs = 0;
+
+	if (!o) {
+		recorder_options_init(&defaults);
+		o = &defaults;
+	}
+	if (o->disk_rw) {
+		snprintf(err, errlen, "--record needs --disk-mode snapshot: with rw the guest's "
+			 "writes change the image, and replay could not start from it again");
+		return NULL;
+	}
+	r = calloc(1, sizeof(*r));
+	if (!r) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	r->m = m;
+	r->every = o->checkpoint_every ? o->checkpoint_every : RECORDER_DEFAULT_CHECKPOINT_EVERY;
+	r->snap_every = o->snapshot_every;
+	if (parse_io_list(o->trace_io, r->io_ports, &r->io_all, &r->io_none, err, errlen))
+		goto fail;
+	if (o->input_path && input_script_load(&r->inputs, o->input_path, err, errlen))
+		goto fail;
+
+	memset(&p, 0, sizeof(p));
+	p.checkpoint_every = r->every;
+	p.snapshot_every = r->snap_every;
+	snprintf(p.trace_io, sizeof(p.trace_io), "%s", o->trace_io ? o->trace_io : "all");
+	config = trace_config_format(cfg, &p);
+	nblobs = trace_blobs_collect(m, cfg, &blobs, err, errlen);
+	if (!config || nblobs < 0) {
+		if (!config)
+			snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	memset(&hdr, 0, sizeof(hdr));
+	hdr.version = o->version ? o->version : "unknown";
+	hdr.config = config;
+	hdr.rtc_start = cfg->rtc_start;
+	hdr.nblobs = (uint32_t)nblobs;
+	hdr.blobs = blobs;
+	trace_writer_options_init(&wo);
+	wo.store = store_filter;
+	wo.store_opaque = r;
+	if (trace_writer_open(&r->w, path, &hdr, &wo, err, errlen) < 0)
+		goto fail;
+	trace_blobs_free(blobs, nblobs);
+	blobs = NULL;
+	free(config);
+	config = NULL;
+	if (r->snap_every) {
+		size_t n = strlen(path) + sizeof(KEYFRAMES_SUFFIX);
+		r->keys_path = malloc(n);
+		if (!r->keys_path)
+			goto nomem;
+		snprintf(r->keys_path, n, "%s%s", path, KEYFRAMES_SUFFIX);
+		r->keys = keyframes_create(r->keys_path, err, errlen);
+		if (!r->keys)
+			goto fail;
+	}
+	if (observer_attach(&r->obs, m, on_event, r)) {
+		snprintf(err, errlen, "no free machine hook slot for the recorder");
+		goto fail;
+	}
+	observer_emit_power_on(&r->obs);
+	{
+		uint64_t ic = cpu_icount(machine_cpu(m));
+		r->next_cp = (ic / r->every + 1) * r->every;
+		r->next_snap = r->snap_every ? (ic / r->snap_every + 1) * r->snap_every : UINT64_MAX;
+	}
+	if (r->snap_every && !r->error)
+		write_keyframe(r);
+	if (r->error) {
+		snprintf(err, errlen, "%s", r->errmsg);
+		goto fail;
+	}
+	return r;
+nomem:
+	snprintf(err, errlen, "out of memory");
+fail:
+	observer_detach(&r->obs);
+	trace_blobs_free(blobs, blobs ? nblobs : 0);
+	free(config);
+	trace_writer_free(r->w);
+	if (r->keys)
+		fclose(r->keys);
+	free(r->keys_path);
+	input_script_free(&r->inputs);
+	free(r);
+	return NULL;
+}
+
+/* Inject every scripted input that is due now. */
+static void inject_due(struct recorder *r)
+{
+	uint64_t ic = cpu_icount(machine_cpu(r->m)), vt = machine_vtime(r->m);
+
+	while (r->next_input < r->inputs.n && !r->error) {
+		const struct input_item *it = &r->inputs.items[r->next_input];
+		if (it->at_vtime ? vt < it->at : ic < it->at)
+			break;
+		observer_inject_input(&r->obs, it->kind, it->data, it->len);
+		r->next_input++;
+	}
+}
+
+enum machine_stop recorder_run(struct recorder *r, const struct machine_until *until)
+{
+	for (;;) {
+		uint64_t bound = r->next_cp, ic;
+		enum machine_stop why;
+		int at;
+
+		if (r->next_snap < bound)
+			bound = r->next_snap;
+		if (r->next_input < r->inputs.n && !r->inputs.items[r->next_input].at_vtime &&
+		    r->inputs.items[r->next_input].at < bound)
+			bound = r->inputs.items[r->next_input].at;
+		why = machine_run_slice(r->m, until, bound, &at);
+		if (r->error)
+			return MACHINE_STOP_REQUEST;
+		if (!at)
+			return why;
+		ic = cpu_icount(machine_cpu(r->m));
+		if (ic == r->next_cp) {
+			write_checkpoint(r);
+			r->next_cp += r->every;
+		}
+		if (ic == r->next_snap) {
+			write_keyframe(r);
+			r->next_snap += r->snap_every;
+		}
+		inject_due(r);
+	}
+}
+
+int recorder_finish(struct recorder *r, enum machine_stop why, char *err, size_t errlen)
+{
+	int rc = 0;
+
+	(void)why;
+	if (!r->error)
+		write_checkpoint(r);
+	observer_detach(&r->obs);
+	if (r->error) {
+		snprintf(err, errlen, "%s", r->errmsg);
+		rc = -1;
+	} else if (trace_writer_finish(r->w, cpu_icount(machine_cpu(r->m)))) {
+		snprintf(err, errlen, "%s", trace_writer_error(r->w));
+		rc = -1;
+	}
+	trace_writer_free(r->w);
+	if (r->keys && fclose(r->keys) && !rc) {
+		snprintf(err, errlen, "%s: write error", r->keys_path);
+		rc = -1;
+	}
+	free(r->keys_path);
+	input_script_free(&r->inputs);
+	free(r);
+	return rc;
+}

@@ -1,0 +1,65 @@
+/*
+ * replay/recorder.h: `lockstep run --record FILE` (DESIGN.md §3,
+ * docs/replay.md). Attach a recorder to a freshly built machine, run it
+ * through recorder_run instead of machine_run, then recorder_finish. The
+ * recorder writes every event the machine reports, a CHECKPOINT (CPU, RAM
+ * and device hashes) every N instructions and at the end, INPUT events for
+ * scripted input, and optionally keyframe snapshots beside the trace.
+ *
+ * The lead's wiring in lockstep.c (run):
+ *     rec = recorder_attach(m, &cfg, path, &ro, err, sizeof(err));   (exit 2 on NULL)
+ *     why = rec ? recorder_run(rec, &until) : machine_run(m, &until);
+ *     if (rec && recorder_finish(rec, why, err, sizeof(err))) ... (exit 2)
+ * SIGINT/SIGTERM: machine_run returns MACHINE_STOP_SIGNAL through
+ * recorder_run; recorder_finish then writes the last frame, index and footer.
+ */
+#ifndef LS_REPLAY_RECORDER_H
+#define LS_REPLAY_RECORDER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "machine/config.h"
+#include "machine/machine.h"
+
+struct recorder;
+
+#define RECORDER_DEFAULT_CHECKPOINT_EVERY 20000
+
+struct recorder_options {
+	uint64_t checkpoint_every;   /* --checkpoint-every N; 0: the default */
+	uint64_t snapshot_every;     /* --snapshot-every N; 0: no keyframes */
+	const char *trace_io;        /* --trace-io all|none|LIST; NULL: all */
+	const char *input_path;      /* --input FILE; NULL: none */
+	int disk_rw;                 /* --disk-mode rw was given: refused */
+	const char *version;         /* lockstep version string for the header */
+};
+
+/* Defaults for every option. */
+void recorder_options_init(struct recorder_options *o);
+
+/* Parse --trace-io: "all", "none", or a comma-separated list of ports and
+ * LO-HI ranges (hex with 0x, or decimal). Returns 0 or -1 with a message. */
+int recorder_parse_trace_io(const char *s, char *err, size_t errlen);
+
+/*
+ * Start recording machine m, just built by machine_new from cfg and not yet
+ * run, into path (and path + ".keys" with snapshot_every). Writes the header
+ * (configuration, RTC start, every blob's size and XXH3-128) and the
+ * power-on events. Returns NULL with a one-line message on a bad option, an
+ * unreadable input script, a disk in rw mode, or an I/O error.
+ */
+struct recorder *recorder_attach(struct machine *m, const struct machine_config *cfg,
+				 const char *path, const struct recorder_options *o, char *err,
+				 size_t errlen);
+
+/* machine_run with recording: stops where machine_run would, with the same
+ * reason. Call again to go on. A write error stops the run
+ * (MACHINE_STOP_REQUEST) and recorder_finish reports it. */
+enum machine_stop recorder_run(struct recorder *r, const struct machine_until *until);
+
+/* Write the final CHECKPOINT, the last frame, the index and the footer, close
+ * the files, detach and free r. Returns 0, or -1 with a one-line message. */
+int recorder_finish(struct recorder *r, enum machine_stop why, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,523 @@
+/*
+ * replay/replayer.c: replaying and verifying a trace (replay/replayer.h).
+ * A runner is one machine rebuilt from the trace plus a reader positioned at
+ * the next INPUT or CHECKPOINT event; it advances the machine in slices that
+ * end exactly at those events. The main pass verifies checkpoints; on a
+ * divergence two fresh runners re-execute up to the last good checkpoint
+ * and then step one instruction at a time, comparing state hashes.
+ */
+#include "replay/replayer.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cpu/cpu.h"
+#include "machine/state.h"
+#include "mem/firmware.h"
+#include "replay/bytebuf.h"
+#include "replay/chain.h"
+#include "replay/keyframes.h"
+#include "replay/observer.h"
+#include "replay/trace_config.h"
+#include "replay/trace_reader.h"
+
+void replay_options_init(struct replay_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->verify = 1;
+	o->use_keyframes = 1;
+	o->until.kind = UNTIL_NONE;
+}
+
+struct runner {
+	const char *path;
+	struct trace_reader *rd;
+	struct trace_config tc;
+	struct machine *m;
+	struct observer obs;
+	struct trace_chains chains;
+	struct bytebuf scratch;
+	/* the next INPUT or CHECKPOINT event */
+	int have_pending, eof;
+	struct trace_event pending;
+	uint8_t *pending_data;
+	uint64_t checkpoints;        /* CHECKPOINT events consumed */
+	uint64_t last_good;          /* icount of the last checkpoint that matched */
+	/* perturbation (test hook) */
+	void (*perturb)(void *opaque, struct machine *m);
+	void *perturb_opaque;
+	uint64_t perturb_icount;
+	int perturbed;
+	/* the machine's last stop (not a slice boundary) */
+	enum machine_stop stop;
+	int stopped;
+	int until_hit;
+	char err[1024];
+};
+
+enum { ADV_REACHED, ADV_END, ADV_STOPPED, ADV_UNTIL, ADV_ERROR };
+
+static void on_event(void *opaque, const struct trace_event *ev)
+{
+	struct runner *r = opaque;
+	if (ev->kind != TRACE_EV_CHECKPOINT)
+		trace_chains_feed_event(&r->chains, ev, &r->scratch);
+}
+
+static void runner_free(struct runner *r)
+{
+	if (r->m)
+		observer_detach(&r->obs);
+	machine_free(r->m);
+	trace_reader_close(r->rd);
+	trace_config_free(&r->tc);
+	bytebuf_free(&r->scratch);
+	free(r->pending_data);
+	memset(r, 0, sizeof(*r));
+}
+
+/* A BIOS recorded by path may have moved: fall back to the search path. */
+static void find_bios(struct trace_config *tc, char **owned)
+{
+	const char *b = tc->cfg.bios, *base;
+	char e[1024];
+
+	*owned = NULL;
+	if (!b || access(b, R_OK) == 0)
+		return;
+	base = strrchr(b, '/');
+	*owned = firmware_find(base ? base + 1 : b, e, sizeof(e));
+	if (*owned)
+		tc->cfg.bios = *owned;
+}
+
+/* Open the trace, rebuild and check the machine, and position at start_icount
+ * (a keyframe at or before it when allowed), or at power-on. */
+static int runner_open(struct runner *r, const char *path, const struct replay_options *o,
+		       uint64_t start_icount, int use_keyframes, const char *serial,
+		       const char *debugcon)
+{
+	const struct trace_header *h;
+	struct machine_options mo;
+	struct trace_blob *have = NULL;
+	char *bios = NULL, e[900];
+	int nhave;
+
+	memset(r, 0, sizeof(*r));
+	r->path = path;
+	bytebuf_init(&r->scratch);
+	trace_chains_init(&r->chains);
+	if (trace_reader_open(&r->rd, path, TRACE_READ_STRICT, e, sizeof(e))) {
+		snprintf(r->err, sizeof(r->err), "%s: %s", path, e);
+		return -1;
+	}
+	h = trace_reader_header(r->rd);
+	if (trace_config_parse(&r->tc, h->config, h->rtc_start, e, sizeof(e))) {
+		snprintf(r->err, sizeof(r->err), "%s: %s", path, e);
+		return -1;
+	}
+	r->tc.cfg.serial = serial ? serial : "none";
+	r->tc.cfg.debugcon = debugcon ? debugcon : "none";
+	find_bios(&r->tc, &bios);
+	memset(&mo, 0, sizeof(mo));
+	r->m = machine_new(&r->tc.cfg, &mo, e, sizeof(e));
+	if (!r->m) {
+		snprintf(r->err, sizeof(r->err), "%s: cannot rebuild the recorded machine: %s", path, e);
+		free(bios);
+		return -1;
+	}
+	nhave = trace_blobs_collect(r->m, &r->tc.cfg, &have, e, sizeof(e));
+	free(bios);   /* the machine copied what it needed; cfg.bios is not used again */
+	r->tc.cfg.bios = NULL;
+	if (nhave < 0 || trace_blobs_check(h->blobs, h->nblobs, have, nhave, e, sizeof(e))) {
+		snprintf(r->err, sizeof(r->err), "%s: %s", path, e);
+		trace_blobs_free(have, nhave < 0 ? 0 : nhave);
+		return -1;
+	}
+	trace_blobs_free(have, nhave);
+	if (observer_attach(&r->obs, r->m, on_event, r)) {
+		snprintf(r->err, sizeof(r->err), "no free machine hook slot");
+		return -1;
+	}
+	if (o) {
+		r->perturb = o->perturb;
+		r->perturb_opaque = o->perturb_opaque;
+		r->perturb_icount = o->perturb_icount;
+	}
+	if (start_icount && use_keyframes) {
+		char kpath[4096];
+		struct keyframe *ks = NULL;
+		size_t nk = 0;
+		int missing;
+		snprintf(kpath, sizeof(kpath), "%s%s", path, KEYFRAMES_SUFFIX);
+		if (keyframes_index(kpath, &ks, &nk, &missing, e, sizeof(e)) == 0) {
+			const struct keyframe *k = keyframes_find(ks, nk, start_icount);
+			uint8_t *snap = NULL;
+			if (k && k->icount > 0) {
+				if (keyframes_read(kpath, k, &snap, e, sizeof(e)) ||
+				    machine_snapshot_load(r->m, snap, (size_t)k->len, e, sizeof(e))) {
+					snprintf(r->err, sizeof(r->err), "%s: %s", kpath, e);
+					free(snap);
+					free(ks);
+					return -1;
+				}
+				free(snap);
+				r->chains = k->chains;
+				trace_reader_seek_icount(r->rd, k->icount);
+				/* Skip what was stored before the snapshot (same icount included). */
+				for (;;) {
+					struct trace_event ev;
+					int n;
+					uint64_t num;
+					if (trace_reader_nframes(r->rd) == 0)
+						break;
+					n = trace_reader_next(r->rd, &ev);
+					if (n <= 0)
+						break;
+					num = trace_reader_event_number(r->rd);
+					if (num + 1 > k->events_stored) {
+						/* This one is after the keyframe: keep it. */
+						r->have_pending = ev.kind == TRACE_EV_INPUT ||
+								  ev.kind == TRACE_EV_CHECKPOINT;
+						if (r->have_pending) {
+							r->pending = ev;
+							if (ev.kind == TRACE_EV_INPUT) {
+								r->pending_data = malloc(ev.u.input.len + 1);
+								if (r->pending_data)
+									memcpy(r->pending_data, ev.u.input.data,
+									       ev.u.input.len);
+								r->pending.u.input.data = r->pending_data;
+							}
+						}
+						break;
+					}
+				}
+				free(ks);
+				return 0;
+			}
+			free(ks);
+		} else if (!missing) {
+			snprintf(r->err, sizeof(r->err), "%s", e);
+			return -1;
+		}
+	}
+	observer_emit_power_on(&r->obs);
+	return 0;
+}
+
+/* Read the next INPUT or CHECKPOINT into pending; 0 ok, -1 error. */
+static int runner_fetch(struct runner *r)
+{
+	struct trace_event ev;
+
+	while (!r->have_pending && !r->eof) {
+		int n = trace_reader_next(r->rd, &ev);
+		if (n < 0) {
+			snprintf(r->err, sizeof(r->err), "%s: %s", r->path, trace_reader_error(r->rd));
+			return -1;
+		}
+		if (n == 0) {
+			r->eof = 1;
+			break;
+		}
+		if (ev.kind != TRACE_EV_INPUT && ev.kind != TRACE_EV_CHECKPOINT)
+			continue;
+		r->pending = ev;
+		if (ev.kind == TRACE_EV_INPUT) {
+			uint8_t *d = realloc(r->pending_data, ev.u.input.len + 1);
+			if (!d) {
+				snprintf(r->err, sizeof(r->err), "out of memory");
+				return -1;
+			}
+			memcpy(d, ev.u.input.data, ev.u.input.len);
+			r->pending_data = d;
+			r->pending.u.input.data = d;
+		}
+		r->have_pending = 1;
+	}
+	return 0;
+}
+
+static uint64_t icount_of(struct runner *r)
+{
+	return cpu_icount(machine_cpu(r->m));
+}
+
+/* Run the machine to exactly target (or a stop), applying the perturbation. */
+static int runner_run_to(struct runner *r, uint64_t target, const struct machine_until *until)
+{
+	while (icount_of(r) < target) {
+		uint64_t bound = target;
+		enum machine_stop why;
+		int at;
+		if (r->perturb && !r->perturbed && r->perturb_icount >= icount_of(r) &&
+		    r->perturb_icount < bound)
+			bound = r->perturb_icount;
+		if (r->perturb && !r->perturbed && icount_of(r) == r->perturb_icount) {
+			r->perturb(r->perturb_opaque, r->m);
+			r->perturbed = 1;
+			continue;
+		}
+		why = machine_run_slice(r->m, until, bound, &at);
+		if (!at) {
+			r->stop = why;
+			r->stopped = 1;
+			if (why == MACHINE_STOP_UNTIL && until && until->kind != UNTIL_NONE) {
+				r->until_hit = 1;
+				return ADV_UNTIL;
+			}
+			if (icount_of(r) < target)
+				return ADV_STOPPED;
+		}
+	}
+	if (r->perturb && !r->perturbed && icount_of(r) == r->perturb_icount) {
+		r->perturb(r->perturb_opaque, r->m);
+		r->perturbed = 1;
+	}
+	return ADV_REACHED;
+}
+
+/* Checkpoint check: returns a mask of what differs (0: equal). */
+static unsigned checkpoint_compare(struct runner *r, const struct trace_event *cp)
+{
+	struct machine_hashes h;
+	unsigned mask = 0;
+
+	machine_hash_state(r->m, &h);
+	if (h.cpu != cp->u.checkpoint.cpu_hash)
+		mask |= 1;
+	if (h.ram != cp->u.checkpoint.ram_hash)
+		mask |= 2;
+	if (h.dev != cp->u.checkpoint.dev_hash)
+		mask |= 4;
+	for (int i = 0; i < TRACE_NSTREAMS; i++)
+		if (r->chains.h[i] != cp->u.checkpoint.chains[i])
+			mask |= 8;
+	return mask;
+}
+
+/*
+ * Advance to limit, handling every event at or before it (events at limit
+ * included). verify: compare checkpoints; on a mismatch return ADV_ERROR with
+ * *mask set and the checkpoint left in r->pending (have_pending cleared).
+ */
+static int runner_advance(struct runner *r, uint64_t limit, const struct machine_until *until,
+			  int verify, unsigned *mask)
+{
+	for (;;) {
+		uint64_t target;
+		int a;
+
+		if (runner_fetch(r))
+			return ADV_ERROR;
+		if (!r->have_pending) {
+			if (limit == UINT64_MAX)
+				return ADV_END;
+			target = limit;
+		} else {
+			target = r->pending.icount < limit ? r->pending.icount : limit;
+		}
+		a = runner_run_to(r, target, until);
+		if (a != ADV_REACHED)
+			return a;
+		if (!r->have_pending || r->pending.icount > limit)
+			return ADV_REACHED;
+		/* At the pending event's icount. */
+		r->have_pending = 0;
+		if (r->pending.kind == TRACE_EV_INPUT) {
+			observer_inject_input(&r->obs, r->pending.u.input.kind, r->pending.u.input.data,
+					      r->pending.u.input.len);
+		} else {
+			r->checkpoints++;
+			if (verify) {
+				*mask = checkpoint_compare(r, &r->pending);
+				if (*mask)
+					return ADV_ERROR;
+				r->last_good = r->pending.icount;
+			}
+		}
+	}
+}
+
+/* Step two runners in lockstep from their (equal) state to end, comparing
+ * hashes after every instruction. Returns 1 with the first differing icount
+ * in *at, 0 when they never differ, -1 on an error. */
+static int pin_step(struct runner *a, struct runner *b, uint64_t end, uint64_t *at)
+{
+	uint64_t ic = icount_of(a);
+	struct machine_hashes ha, hb;
+	unsigned dummy;
+
+	machine_hash_state(a->m, &ha);
+	machine_hash_state(b->m, &hb);
+	if (memcmp(&ha, &hb, sizeof(ha))) {
+		*at = ic;
+		return 1;
+	}
+	while (ic < end) {
+		int ra = runner_advance(a, ic + 1, NULL, 0, &dummy);
+		int rb = runner_advance(b, ic + 1, NULL, 0, &dummy);
+		if (ra == ADV_ERROR || rb == ADV_ERROR)
+			return -1;
+		if (icount_of(a) != icount_of(b)) {
+			*at = ic + 1;
+			return 1;
+		}
+		if (ra != ADV_REACHED || rb != ADV_REACHED) {
+			/* One of them stopped (exit, dead): compare as is. */
+			machine_hash_state(a->m, &ha);
+			machine_hash_state(b->m, &hb);
+			if (memcmp(&ha, &hb, sizeof(ha)) || ra != rb) {
+				*at = icount_of(a);
+				return 1;
+			}
+			return 0;
+		}
+		ic = icount_of(a);
+		machine_hash_state(a->m, &ha);
+		machine_hash_state(b->m, &hb);
+		if (memcmp(&ha, &hb, sizeof(ha))) {
+			*at = ic;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static void describe_mask(unsigned mask, char *buf, size_t len)
+{
+	static const char *const names[] = { "cpu", "ram", "dev", "chains", "stopped-early" };
+	size_t n = 0;
+
+	buf[0] = 0;
+	for (int i = 0; i < 5; i++)
+		if (mask & (1u << i))
+			n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%s", n ? "," : "",
+					      names[i]);
+}
+
+/* Re-execute (good, div] twice to pin the first divergent instruction. */
+static void pin_divergence(const char *path, const struct replay_options *o,
+			   struct replay_result *res)
+{
+	struct runner a, b;
+	struct replay_options clean;
+	unsigned dummy;
+	uint64_t at;
+	int r;
+
+	clean = *o;
+	clean.perturb = NULL;
+	if (runner_open(&a, path, o, res->good_icount, o->use_keyframes, NULL, NULL) ||
+	    runner_open(&b, path, &clean, res->good_icount, o->use_keyframes, NULL, NULL))
+		goto out;
+	if (runner_advance(&a, res->good_icount, NULL, 0, &dummy) != ADV_REACHED ||
+	    runner_advance(&b, res->good_icount, NULL, 0, &dummy) != ADV_REACHED)
+		goto out;
+	r = pin_step(&a, &b, res->div_icount, &at);
+	if (r == 1) {
+		struct cpu_segment cs;
+		res->pinned = 1;
+		res->pin_icount = at;
+		cpu_get_seg(machine_cpu(a.m), CPU_CS, &cs);
+		res->pin_cs = cs.selector;
+		res->pin_eip = cpu_get_reg(machine_cpu(a.m), CPU_EIP);
+	}
+out:
+	runner_free(&a);
+	runner_free(&b);
+}
+
+int replay_trace(const char *path, const struct replay_options *o, struct replay_result *res)
+{
+	struct replay_options defaults;
+	struct runner r;
+	uint64_t start = 0, limit = UINT64_MAX;
+	unsigned mask = 0;
+	int a;
+
+	if (!o) {
+		replay_options_init(&defaults);
+		o = &defaults;
+	}
+	memset(res, 0, sizeof(*res));
+	if (o->until.kind == UNTIL_ICOUNT) {
+		start = o->until.value;
+		limit = o->until.value;
+	}
+	if (runner_open(&r, path, o, start, o->use_keyframes, o->serial, o->debugcon)) {
+		snprintf(res->message, sizeof(res->message), "%s", r.err);
+		runner_free(&r);
+		return res->status = 2;
+	}
+	res->start_icount = icount_of(&r);
+	res->good_icount = res->start_icount;
+	r.last_good = res->start_icount;
+	a = runner_advance(&r, limit, o->until.kind == UNTIL_ICOUNT ? NULL : &o->until, o->verify,
+			   &mask);
+	res->checkpoints = r.checkpoints - (a == ADV_ERROR && mask ? 1 : 0);
+	res->final_icount = icount_of(&r);
+	res->stop = r.stop;
+	res->stopped = r.stopped;
+	if (a == ADV_ERROR && !mask) {
+		snprintf(res->message, sizeof(res->message), "%s", r.err);
+		runner_free(&r);
+		return res->status = 2;
+	}
+	if (a == ADV_STOPPED && o->verify && r.have_pending) {
+		/* The machine stopped before the next recorded event. */
+		mask = 16;
+		a = ADV_ERROR;
+		r.checkpoints++;
+	}
+	if (a == ADV_ERROR) {
+		char what[64];
+		res->diverged = 1;
+		res->div_mask = mask;
+		res->div_checkpoint = r.checkpoints - 1;
+		res->div_icount = r.pending.icount;
+		res->good_icount = r.last_good;
+		runner_free(&r);
+		if (o->verify && !(mask & 16))
+			pin_divergence(path, o, res);
+		describe_mask(mask, what, sizeof(what));
+		if (res->pinned)
+			snprintf(res->message, sizeof(res->message),
+				 "diverged at checkpoint %" PRIu64 " (icount %" PRIu64 "; differs: %s); "
+				 "last good checkpoint at icount %" PRIu64 "; first divergent state at "
+				 "icount %" PRIu64 ", before the instruction at %04x:%08x",
+				 res->div_checkpoint, res->div_icount, what, res->good_icount,
+				 res->pin_icount, res->pin_cs, res->pin_eip);
+		else
+			snprintf(res->message, sizeof(res->message),
+				 "diverged at checkpoint %" PRIu64 " (icount %" PRIu64 "; differs: %s); "
+				 "last good checkpoint at icount %" PRIu64 "; re-execution is "
+				 "deterministic here, so the difference lies between the recording and "
+				 "this lockstep, within (%" PRIu64 ", %" PRIu64 "]",
+				 res->div_checkpoint, res->div_icount, what, res->good_icount,
+				 res->good_icount, res->div_icount);
+		return res->status = 1;
+	}
+	if (a == ADV_UNTIL || (a == ADV_REACHED && limit != UINT64_MAX)) {
+		snprintf(res->message, sizeof(res->message),
+			 "reached --until at icount %" PRIu64 " (%" PRIu64 " checkpoints verified)",
+			 res->final_icount, res->checkpoints);
+		res->status = 0;
+	} else {
+		snprintf(res->message, sizeof(res->message),
+			 "%s %" PRIu64 " checkpoints; replay ended at icount %" PRIu64,
+			 o->verify ? "verified" : "replayed (not verified)", res->checkpoints,
+			 res->final_icount);
+		res->status = 0;
+		if (r.stopped && r.stop == MACHINE_STOP_EXIT)
+			res->status = machine_exit_value(r.m);
+		else if (r.stopped && (r.stop == MACHINE_STOP_DEAD || r.stop == MACHINE_STOP_CAP ||
+				       r.stop == MACHINE_STOP_RESET_LOOP))
+			res->status = 3;
+	}
+	machine_flush_output(r.m);
+	runner_free(&r);
+	return res->status;
+}

@@ -1,0 +1,311 @@
+/*
+ * tests/test_replay.c: recording and replay end to end: the same run gives
+ * the same bytes; a recording replays and verifies; a changed ROM is refused
+ * by name; an injected divergence is reported at the right checkpoint and
+ * pinned to the right instruction; scripted input is recorded and replayed;
+ * --trace-io never changes the chains; bad traces are refused.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cpu/cpu.h"
+#include "machine/machine.h"
+#include "replay/input_script.h"
+#include "replay/recorder.h"
+#include "replay/replayer.h"
+#include "replay/trace_reader.h"
+#include "tests/testutil.h"
+
+#define BIOS "/usr/share/seabios/bios.bin"
+
+static char tmpdir[256];
+
+static void make_tmpdir(void)
+{
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/ls-test-replay-XXXXXX");
+	cr_assert(mkdtemp(tmpdir));
+}
+
+static char *tmp(const char *name)
+{
+	char *p = malloc(512);
+	snprintf(p, 512, "%s/%s", tmpdir, name);
+	return p;
+}
+
+/* Record BIOS (+ demo disk) until `until` into path. */
+static void record(const char *bios, const char *path, const char *until,
+		   const struct recorder_options *ro)
+{
+	struct machine_config cfg;
+	struct machine_until u;
+	struct recorder *rec;
+	struct machine *m;
+	char err[1024];
+
+	if (access(BIOS, R_OK))
+		cr_skip_test("SeaBIOS is not installed (scripts/setup installs it)");
+	config_init(&cfg);
+	cfg.bios = bios;
+	cfg.serial = "none";
+	cfg.disks[cfg.ndisks++] = tu_build_path("pc-bios/demo.img");
+	cr_assert(!machine_parse_until(until, &u, err, sizeof(err)), "%s", err);
+	m = machine_new(&cfg, NULL, err, sizeof(err));
+	cr_assert(m, "%s", err);
+	rec = recorder_attach(m, &cfg, path, ro, err, sizeof(err));
+	cr_assert(rec, "%s", err);
+	cr_assert_eq(recorder_run(rec, &u), MACHINE_STOP_UNTIL);
+	cr_assert(!recorder_finish(rec, MACHINE_STOP_UNTIL, err, sizeof(err)), "%s", err);
+	machine_free(m);
+}
+
+static struct recorder_options opts(uint64_t every)
+{
+	struct recorder_options ro;
+	recorder_options_init(&ro);
+	ro.version = "test";
+	ro.checkpoint_every = every;
+	return ro;
+}
+
+Test(replay, same_run_twice_gives_identical_traces_that_replay, .timeout = 600)
+{
+	struct recorder_options ro = opts(0);
+	struct replay_result res;
+	char *a, *b;
+	uint8_t *da, *db;
+	size_t la, lb;
+
+	make_tmpdir();
+	a = tmp("a.trace");
+	b = tmp("b.trace");
+	record(BIOS, a, "mbr", &ro);
+	record(BIOS, b, "mbr", &ro);
+	da = tu_read_file(a, &la);
+	db = tu_read_file(b, &lb);
+	cr_assert(da && db);
+	cr_expect_eq(la, lb);
+	cr_expect(la == lb && !memcmp(da, db, la), "byte-identical traces");
+
+	cr_expect_eq(replay_trace(a, NULL, &res), 0, "%s", res.message);
+	cr_expect(!res.diverged);
+	cr_expect_gt(res.checkpoints, 300, "a SeaBIOS boot has hundreds of checkpoints (%llu)",
+		     (unsigned long long)res.checkpoints);
+	free(da);
+	free(db);
+}
+
+Test(replay, changed_rom_is_refused_by_name, .timeout = 120)
+{
+	struct recorder_options ro = opts(0);
+	struct replay_result res;
+	char *bios, *t;
+	uint8_t *img;
+	size_t len;
+
+	make_tmpdir();
+	bios = tmp("mybios.bin");   /* a name the firmware search path does not know */
+	t = tmp("t.trace");
+	if (access(BIOS, R_OK))
+		cr_skip_test("SeaBIOS is not installed");
+	img = tu_read_file(BIOS, &len);
+	cr_assert(img && !tu_write_file(bios, img, len));
+	record(bios, t, "icount=50000", &ro);
+	cr_expect_eq(replay_trace(t, NULL, &res), 0, "%s", res.message);
+	img[len - 100] ^= 0x40;
+	cr_assert(!tu_write_file(bios, img, len));
+	cr_expect_eq(replay_trace(t, NULL, &res), 2);
+	cr_expect(strstr(res.message, "mybios.bin") && strstr(res.message, "differs"), "%s",
+		  res.message);
+	cr_expect(!strchr(res.message, '\n'), "one line");
+	unlink(bios);
+	cr_expect_eq(replay_trace(t, NULL, &res), 2);
+	cr_expect(strstr(res.message, "mybios.bin"), "%s", res.message);
+	free(img);
+}
+
+/* DR0 is never touched by SeaBIOS: the flip persists until the checkpoint
+ * (a flipped EAX may be overwritten before it and never be seen). */
+static void flip_dr0(void *opaque, struct machine *m)
+{
+	struct cpu *c = machine_cpu(m);
+	cpu_set_reg(c, CPU_DR0, cpu_get_reg(c, CPU_DR0) ^ 0x100);
+}
+
+Test(replay, injected_divergence_is_found_and_pinned, .timeout = 300)
+{
+	struct recorder_options ro = opts(20000);
+	struct replay_options o;
+	struct replay_result res;
+	char *t;
+
+	make_tmpdir();
+	t = tmp("d.trace");
+	record(BIOS, t, "icount=300000", &ro);
+	replay_options_init(&o);
+	o.perturb = flip_dr0;
+	o.perturb_icount = 123457;
+	cr_expect_eq(replay_trace(t, &o, &res), 1, "%s", res.message);
+	cr_expect(res.diverged);
+	cr_expect_eq(res.div_icount, 140000, "the first checkpoint after the flip");
+	cr_expect_eq(res.div_checkpoint, 6);
+	cr_expect_eq(res.good_icount, 120000);
+	cr_expect(res.div_mask & 1, "the CPU state differs");
+	cr_expect(res.pinned, "%s", res.message);
+	cr_expect_eq(res.pin_icount, 123457, "%s", res.message);
+	cr_expect(strstr(res.message, "checkpoint 6") && strstr(res.message, "icount 123457"), "%s",
+		  res.message);
+	/* Without the perturbation it verifies. */
+	cr_expect_eq(replay_trace(t, NULL, &res), 0, "%s", res.message);
+}
+
+Test(replay, trace_io_never_changes_the_chains, .timeout = 300)
+{
+	struct recorder_options all = opts(50000), none = opts(50000), some = opts(50000);
+	const struct trace_footer *fa, *fn, *fs;
+	struct trace_reader *ra, *rn, *rs;
+	struct replay_result res;
+	char err[512], *a, *n, *s;
+
+	make_tmpdir();
+	a = tmp("all.trace");
+	n = tmp("none.trace");
+	s = tmp("some.trace");
+	none.trace_io = "none";
+	some.trace_io = "0x80,0x402,0xcf8-0xcff";
+	record(BIOS, a, "icount=400000", &all);
+	record(BIOS, n, "icount=400000", &none);
+	record(BIOS, s, "icount=400000", &some);
+	cr_assert(!trace_reader_open(&ra, a, TRACE_READ_STRICT, err, sizeof(err)), "%s", err);
+	cr_assert(!trace_reader_open(&rn, n, TRACE_READ_STRICT, err, sizeof(err)), "%s", err);
+	cr_assert(!trace_reader_open(&rs, s, TRACE_READ_STRICT, err, sizeof(err)), "%s", err);
+	fa = trace_reader_footer(ra);
+	fn = trace_reader_footer(rn);
+	fs = trace_reader_footer(rs);
+	cr_expect(!memcmp(fa->chains, fn->chains, sizeof(fa->chains)));
+	cr_expect(!memcmp(fa->chains, fs->chains, sizeof(fa->chains)));
+	cr_expect_eq(fa->events_seen, fn->events_seen);
+	cr_expect_lt(fn->events_stored, fs->events_stored);
+	cr_expect_lt(fs->events_stored, fa->events_stored);
+	trace_reader_close(ra);
+	trace_reader_close(rn);
+	trace_reader_close(rs);
+	cr_expect_eq(replay_trace(n, NULL, &res), 0, "%s", res.message);
+}
+
+Test(replay, scripted_input_is_recorded_and_replayed, .timeout = 300)
+{
+	struct recorder_options ro = opts(30000);
+	struct replay_result res;
+	struct trace_reader *r;
+	struct trace_event ev;
+	int inputs = 0;
+	char err[512], *t, *in;
+	const char script[] = "# test input\n"
+			      "icount=100000 serial \"hi\\r\"\n"
+			      "vtime=100us key \"a\"\n"
+			      "icount=250001 scancode 1c f0 1c\n";
+
+	make_tmpdir();
+	t = tmp("in.trace");
+	in = tmp("in.txt");
+	cr_assert(!tu_write_file(in, script, strlen(script)));
+	ro.input_path = in;
+	record(BIOS, t, "icount=400000", &ro);
+	cr_assert(!trace_reader_open(&r, t, TRACE_READ_STRICT, err, sizeof(err)), "%s", err);
+	while (trace_reader_next(r, &ev) > 0) {
+		if (ev.kind != TRACE_EV_INPUT)
+			continue;
+		if (inputs == 0) {
+			cr_expect_eq(ev.icount, 100000);
+			cr_expect_eq(ev.u.input.kind, TRACE_INPUT_SERIAL);
+			cr_expect(ev.u.input.len == 3 && !memcmp(ev.u.input.data, "hi\r", 3));
+		} else if (inputs == 1) {
+			cr_expect_eq(ev.u.input.kind, TRACE_INPUT_KEY);
+			cr_expect(ev.u.input.len == 3 && ev.u.input.data[0] == 0x1C &&
+				  ev.u.input.data[1] == 0xF0);
+		} else if (inputs == 2) {
+			cr_expect_eq(ev.icount, 250001);
+		}
+		inputs++;
+	}
+	trace_reader_close(r);
+	cr_expect_eq(inputs, 3);
+	cr_expect_eq(replay_trace(t, NULL, &res), 0, "%s", res.message);
+}
+
+Test(replay, bad_traces_are_refused_with_an_offset, .timeout = 120)
+{
+	struct recorder_options ro = opts(0);
+	struct replay_result res;
+	uint8_t *d;
+	size_t len;
+	char *t, *cut, *bad;
+
+	make_tmpdir();
+	t = tmp("ok.trace");
+	cut = tmp("cut.trace");
+	bad = tmp("bad.trace");
+	record(BIOS, t, "icount=60000", &ro);
+	d = tu_read_file(t, &len);
+	cr_assert(d && len > 300);
+	cr_assert(!tu_write_file(cut, d, len - 50));
+	cr_expect_eq(replay_trace(cut, NULL, &res), 2);
+	cr_expect(strstr(res.message, "offset") && strstr(res.message, "truncated"), "%s",
+		  res.message);
+	d[len / 2] ^= 0x10;
+	cr_assert(!tu_write_file(bad, d, len));
+	cr_expect_eq(replay_trace(bad, NULL, &res), 2);
+	cr_expect(strstr(res.message, "offset"), "%s", res.message);
+	cr_expect_eq(replay_trace("/nonexistent/x.trace", NULL, &res), 2);
+	free(d);
+}
+
+Test(replay, rw_disks_cannot_be_recorded)
+{
+	struct recorder_options ro = opts(0);
+	char err[256];
+
+	ro.disk_rw = 1;
+	cr_expect_null(recorder_attach(NULL, NULL, "/tmp/x", &ro, err, sizeof(err)));
+	cr_expect(strstr(err, "--disk-mode snapshot"), "%s", err);
+}
+
+Test(input_script, parses_and_rejects)
+{
+	struct input_script s;
+	char err[256];
+	uint8_t codes[8];
+
+	cr_assert(!input_script_parse(&s, "icount=5 serial \"a\\x41\\n\"  # c\n\nvtime=2us key \"A\"\n",
+				      err, sizeof(err)), "%s", err);
+	cr_assert_eq(s.n, 2);
+	cr_expect(s.items[0].len == 3 && !memcmp(s.items[0].data, "aA\n", 3));
+	cr_expect(s.items[1].at_vtime && s.items[1].at == 2000);
+	cr_expect_eq(s.items[1].len, 6, "shift, key, their breaks");
+	input_script_free(&s);
+	cr_expect(input_script_parse(&s, "icount=5 serial \"a\"\nicount=4 serial \"b\"\n", err,
+				     sizeof(err)) && strstr(err, "line 2"), "%s", err);
+	cr_expect(input_script_parse(&s, "soon serial \"a\"\n", err, sizeof(err)) &&
+		  strstr(err, "line 1"), "%s", err);
+	cr_expect(input_script_parse(&s, "icount=1 serial \"a\n", err, sizeof(err)));
+	cr_expect(input_script_parse(&s, "icount=1 mouse 1\n", err, sizeof(err)));
+	cr_expect_eq(input_ascii_to_set2('q', codes), 3);
+	cr_expect_eq(codes[0], 0x15);
+}
+
+Test(replay_cli, usage_errors_exit_2)
+{
+	char *argv1[] = { "replay", NULL };
+	char *argv2[] = { "replay", "x.trace", "--bogus", NULL };
+	char *argv3[] = { "replay", "x.trace", "--until", "soon", NULL };
+	FILE *devnull = fopen("/dev/null", "w");
+
+	cr_expect_eq(replay_cmd_run(1, argv1, devnull, devnull), 2);
+	cr_expect_eq(replay_cmd_run(3, argv2, devnull, devnull), 2);
+	cr_expect_eq(replay_cmd_run(4, argv3, devnull, devnull), 2);
+	fclose(devnull);
+}

@@ -1,0 +1,303 @@
+/*
+ * tests/test_state.c: machine state for checkpoints and snapshots: the
+ * symmetric visitor, incremental RAM hashing with dirty pages (every write
+ * path, the CPU's cached write pointers included), sliced runs that equal
+ * unsliced ones, and snapshots that run on exactly like the original.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cpu/cpu.h"
+#include "machine/machine.h"
+#include "machine/state.h"
+#include "machine/state_io.h"
+#include "mem/mem.h"
+#include "replay/chain.h"
+#include "replay/observer.h"
+#include "tests/testutil.h"
+
+#define BIOS "/usr/share/seabios/bios.bin"
+
+/* ---- the visitor ---- */
+
+struct sample { uint8_t a; uint16_t b; uint32_t c; uint64_t d; int64_t e; int f; uint8_t buf[5]; };
+
+static void sample_visit(struct sample *x, struct state_io *s)
+{
+	state_io_tag(s, "sample");
+	state_io_u8(s, &x->a);
+	state_io_u16(s, &x->b);
+	state_io_u32(s, &x->c);
+	state_io_u64(s, &x->d);
+	state_io_i64(s, &x->e);
+	state_io_int(s, &x->f);
+	state_io_bytes(s, x->buf, sizeof(x->buf));
+	state_io_check(s, x->a < 200, "a");
+}
+
+Test(state_io, save_load_and_hash_agree)
+{
+	struct sample x = { 7, 0x1234, 0xdeadbeef, 0x0123456789abcdefull, -5, -77, "abcd" }, y;
+	struct state_io s, h1, h2;
+	uint8_t *buf;
+	size_t len;
+
+	state_io_init_save(&s);
+	sample_visit(&x, &s);
+	cr_assert(!s.error);
+	buf = state_io_take(&s, &len);
+	cr_assert_eq(len, 8 + 1 + 2 + 4 + 8 + 8 + 4 + 5);
+	cr_expect_eq(buf[8], 7);
+	cr_expect_eq(buf[9], 0x34, "little-endian");
+	memset(&y, 0, sizeof(y));
+	state_io_init_load(&s, buf, len);
+	sample_visit(&y, &s);
+	cr_assert(!s.error, "%s", s.errmsg);
+	cr_expect_eq(s.pos, len);
+	cr_expect(y.a == x.a && y.b == x.b && y.c == x.c && y.d == x.d && y.e == x.e && y.f == x.f);
+	cr_expect(!memcmp(y.buf, x.buf, 5));
+	cr_assert(!state_io_init_hash(&h1) && !state_io_init_hash(&h2));
+	sample_visit(&x, &h1);
+	y.f++;
+	sample_visit(&y, &h2);
+	cr_expect_neq(state_io_digest(&h1), state_io_digest(&h2), "a changed field changes the hash");
+	state_io_release(&h1);
+	state_io_release(&h2);
+	free(buf);
+}
+
+Test(state_io, short_wrong_or_out_of_range_input_is_an_error)
+{
+	struct sample x = { 250 }, y;
+	struct state_io s;
+	uint8_t *buf;
+	size_t len;
+
+	state_io_init_save(&s);
+	sample_visit(&x, &s);
+	buf = state_io_take(&s, &len);
+	state_io_init_load(&s, buf, len);
+	sample_visit(&y, &s);
+	cr_expect(s.error && strstr(s.errmsg, "bad a"), "%s", s.errmsg);
+	state_io_init_load(&s, buf, len - 1);
+	sample_visit(&y, &s);
+	cr_expect(s.error && strstr(s.errmsg, "ends early"), "%s", s.errmsg);
+	buf[0] = 'X';
+	state_io_init_load(&s, buf, len);
+	sample_visit(&y, &s);
+	cr_expect(s.error && strstr(s.errmsg, "offset 0") && strstr(s.errmsg, "sample"), "%s",
+		  s.errmsg);
+	free(buf);
+}
+
+/* ---- RAM hashing ---- */
+
+static uint64_t fresh_hash(struct mem *m)
+{
+	/* The same contents hashed from scratch in another address space. */
+	struct mem *n = mem_new(mem_ram_size(m));
+	uint64_t h;
+	memcpy(mem_ram_ptr(n), mem_ram_ptr(m), mem_ram_size(m));
+	mem_dirty_mark_all(n);    /* the contract for writes through mem_ram_ptr */
+	h = mem_ram_hash(n);
+	mem_free(n);
+	return h;
+}
+
+Test(ram_hash, every_write_path_marks_pages)
+{
+	struct mem *m = mem_new(1 << 20);
+	uint64_t h0, h1, h2, h3;
+	uint8_t *p;
+
+	cr_assert(m);
+	h0 = mem_ram_hash(m);
+	cr_expect_eq(mem_dirty_count(m), 0);
+	cr_expect_eq(mem_ram_hash(m), h0, "nothing written, same hash");
+	mem_write(m, 0x5000, 0x11223344, 4);
+	cr_expect_eq(mem_dirty_count(m), 1);
+	h1 = mem_ram_hash(m);
+	cr_expect_neq(h1, h0);
+	cr_expect_eq(h1, fresh_hash(m));
+	mem_write_buf(m, 0x6FFE, "abcd", 4);           /* crosses a page */
+	cr_expect_eq(mem_dirty_count(m), 2);
+	h2 = mem_ram_hash(m);
+	cr_expect_eq(h2, fresh_hash(m));
+	/* The CPU's fast path: a write pointer counts as a write when handed out. */
+	p = mem_page_write_ptr(m, 0x9000);
+	cr_assert(p);
+	cr_expect_eq(mem_dirty_count(m), 1);
+	p[12] = 0x5A;
+	h3 = mem_ram_hash(m);
+	cr_expect_neq(h3, h2);
+	cr_expect_eq(h3, fresh_hash(m));
+	/* Writing the old value back gives the old hash: it depends on contents only. */
+	mem_write(m, 0x9000 + 12, 0, 1);
+	cr_expect_eq(mem_ram_hash(m), h2);
+	mem_free(m);
+}
+
+/* ---- whole machines ---- */
+
+struct events {
+	struct trace_chains chains;
+	struct bytebuf scratch;
+	uint64_t n;
+};
+
+static void on_event(void *opaque, const struct trace_event *ev)
+{
+	struct events *e = opaque;
+	if (ev->kind != TRACE_EV_CHECKPOINT)
+		trace_chains_feed_event(&e->chains, ev, &e->scratch);
+	e->n++;
+}
+
+static struct machine *new_machine(enum machine_kind kind)
+{
+	struct machine_config cfg;
+	char err[512];
+	struct machine *m;
+
+	if (access(BIOS, R_OK))
+		cr_skip_test("SeaBIOS is not installed (scripts/setup installs it)");
+	config_init(&cfg);
+	cfg.kind = kind;
+	cfg.bios = BIOS;
+	cfg.serial = "none";
+	cfg.disks[cfg.ndisks++] = tu_build_path("pc-bios/demo.img");  /* kept by the config */
+	m = machine_new(&cfg, NULL, err, sizeof(err));
+	cr_assert(m, "%s", err);
+	return m;
+}
+
+static void attach(struct observer *o, struct machine *m, struct events *e)
+{
+	memset(e, 0, sizeof(*e));
+	trace_chains_init(&e->chains);
+	bytebuf_init(&e->scratch);
+	cr_assert(!observer_attach(o, m, on_event, e));
+}
+
+static void run_to(struct machine *m, uint64_t icount, uint64_t step)
+{
+	while (cpu_icount(machine_cpu(m)) < icount) {
+		uint64_t b = cpu_icount(machine_cpu(m)) + step;
+		int at;
+		machine_run_slice(m, NULL, b < icount ? b : icount, &at);
+		cr_assert(at, "the guest stopped before icount %llu", (unsigned long long)icount);
+	}
+}
+
+Test(machine_state, sliced_runs_equal_unsliced, .timeout = 300)
+{
+	struct machine *a = new_machine(MACHINE_PC), *b = new_machine(MACHINE_PC);
+	struct observer oa, ob;
+	struct events ea, eb;
+	struct machine_hashes ha, hb;
+	struct machine_until u = { UNTIL_ICOUNT, 1500000 };
+
+	attach(&oa, a, &ea);
+	attach(&ob, b, &eb);
+	cr_assert_eq(machine_run(a, &u), MACHINE_STOP_UNTIL);
+	run_to(b, 1500000, 997);    /* odd slices: boundaries land everywhere */
+	machine_hash_state(a, &ha);
+	machine_hash_state(b, &hb);
+	cr_expect_eq(ha.cpu, hb.cpu);
+	cr_expect_eq(ha.ram, hb.ram);
+	cr_expect_eq(ha.dev, hb.dev);
+	cr_expect_eq(ea.n, eb.n);
+	cr_expect(!memcmp(&ea.chains, &eb.chains, sizeof(ea.chains)), "same events");
+	cr_expect_gt(ea.n, 1000);
+	observer_detach(&oa);
+	observer_detach(&ob);
+	machine_free(a);
+	machine_free(b);
+}
+
+/* Save at 1M, run on to 2.5M; a fresh machine loads the snapshot and runs on:
+ * the same events and the same state. */
+static void snapshot_runs_on(enum machine_kind kind)
+{
+	struct machine *a = new_machine(kind), *b = new_machine(kind);
+	struct observer oa, ob;
+	struct events ea, eb;
+	struct machine_hashes ha, hb, hs;
+	uint8_t *snap;
+	size_t len;
+	char err[512];
+
+	run_to(a, 1000000, 1000000);
+	cr_assert(!machine_snapshot_save(a, &snap, &len, err, sizeof(err)), "%s", err);
+	machine_hash_state(a, &hs);
+	attach(&oa, a, &ea);
+	run_to(a, 2500000, 2500000);
+	machine_hash_state(a, &ha);
+
+	cr_assert(!machine_snapshot_load(b, snap, len, err, sizeof(err)), "%s", err);
+	machine_hash_state(b, &hb);
+	cr_expect_eq(hb.cpu, hs.cpu);
+	cr_expect_eq(hb.ram, hs.ram);
+	cr_expect_eq(hb.dev, hs.dev, "device state survives save and load");
+	attach(&ob, b, &eb);
+	run_to(b, 2500000, 2500000);
+	machine_hash_state(b, &hb);
+	cr_expect_eq(ha.cpu, hb.cpu);
+	cr_expect_eq(ha.ram, hb.ram);
+	cr_expect_eq(ha.dev, hb.dev);
+	cr_expect_eq(ea.n, eb.n);
+	cr_expect_gt(ea.n, 100);
+	cr_expect(!memcmp(&ea.chains, &eb.chains, sizeof(ea.chains)), "same events after the load");
+
+	/* Damaged snapshots are refused with an offset, never a crash. */
+	snap[len / 2] ^= 1;
+	cr_expect(machine_snapshot_load(b, snap, len, err, sizeof(err)) && strstr(err, "checksum"),
+		  "%s", err);
+	cr_expect(machine_snapshot_load(b, snap, 40, err, sizeof(err)) && strstr(err, "offset"),
+		  "%s", err);
+	memcpy(snap, "garbage!", 8);
+	cr_expect(machine_snapshot_load(b, snap, len, err, sizeof(err)) && strstr(err, "magic"),
+		  "%s", err);
+	free(snap);
+	observer_detach(&oa);
+	observer_detach(&ob);
+	machine_free(a);
+	machine_free(b);
+}
+
+Test(machine_state, snapshot_runs_on_like_the_original_isapc, .timeout = 300)
+{
+	snapshot_runs_on(MACHINE_ISAPC);
+}
+
+Test(machine_state, snapshot_runs_on_like_the_original_pc, .timeout = 300)
+{
+	snapshot_runs_on(MACHINE_PC);
+}
+
+Test(machine_state, snapshot_of_another_configuration_is_refused, .timeout = 120)
+{
+	struct machine *a = new_machine(MACHINE_ISAPC);
+	struct machine_config cfg;
+	struct machine *b;
+	uint8_t *snap;
+	size_t len;
+	char err[512];
+
+	config_init(&cfg);
+	cfg.kind = MACHINE_ISAPC;
+	cfg.bios = BIOS;
+	cfg.serial = "none";
+	cfg.ram_size = 64ull << 20;
+	b = machine_new(&cfg, NULL, err, sizeof(err));
+	cr_assert(b, "%s", err);
+	cr_assert(!machine_snapshot_save(a, &snap, &len, err, sizeof(err)), "%s", err);
+	cr_expect(machine_snapshot_load(b, snap, len, err, sizeof(err)) &&
+		  strstr(err, "different machine configuration"), "%s", err);
+	free(snap);
+	machine_free(a);
+	machine_free(b);
+}
