@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "debugger/debugger.h"
 #include "machine/config.h"
 #include "machine/machine.h"
 #include "mem/firmware.h"
@@ -103,7 +104,7 @@ enum {
 	OPT_RTC, OPT_KERNEL, OPT_RECORD, OPT_UNTIL, OPT_MONITOR, OPT_HELP,
 	OPT_NO_VERIFY, OPT_EVENTS, OPT_FROM, OPT_TO, OPT_STREAMS, OPT_GOLDEN, OPT_UPDATE,
 	OPT_SERIAL_RAW, OPT_LOG, OPT_DISK_MODE, OPT_TRACE_IO, OPT_CHECKPOINT_EVERY,
-	OPT_SNAPSHOT_EVERY, OPT_INPUT,
+	OPT_SNAPSHOT_EVERY, OPT_INPUT, OPT_BATCH, OPT_GDB,
 };
 
 #define MACHINE_LONGOPTS \
@@ -241,6 +242,7 @@ struct run_opts {
 	const char *record;
 	const char *record_only;      /* a recording option given, for the error */
 	int monitor;
+	struct monitor_options mon;
 };
 
 static int parse_count(const struct run_opts *o, const char *opt, const char *arg, uint64_t *out)
@@ -289,6 +291,9 @@ static int run_extra(int opt, const char *arg, void *vctx)
 		o->ro.input_path = arg;
 		return -1;
 	case OPT_MONITOR: o->monitor = 1; return -1;
+	case 'x': o->mon.script = arg; return -1;
+	case OPT_BATCH: o->mon.batch = 1; return -1;
+	case OPT_GDB: o->mon.gdb = arg; return -1;
 	case OPT_SERIAL_RAW: o->mopt.serial_raw = 1; return -1;
 	case OPT_LOG:
 		if (strcmp(arg, "unimp")) {
@@ -343,7 +348,7 @@ static int stop_status(struct machine *m, enum machine_stop why)
 	}
 }
 
-static int cmd_run_like(const char *cmd, int argc, char **argv, const char *issue)
+static int cmd_run_like(const char *cmd, int argc, char **argv)
 {
 	static const struct option lo[] = {
 		MACHINE_LONGOPTS,
@@ -357,6 +362,8 @@ static int cmd_run_like(const char *cmd, int argc, char **argv, const char *issu
 		{ "checkpoint-every", required_argument, 0, OPT_CHECKPOINT_EVERY },
 		{ "snapshot-every", required_argument, 0, OPT_SNAPSHOT_EVERY },
 		{ "input", required_argument, 0, OPT_INPUT },
+		{ "batch", no_argument, 0, OPT_BATCH },
+		{ "gdb", required_argument, 0, OPT_GDB },
 		{ "help", no_argument, 0, OPT_HELP },
 		{ 0, 0, 0, 0 },
 	};
@@ -367,26 +374,31 @@ static int cmd_run_like(const char *cmd, int argc, char **argv, const char *issu
 	enum machine_stop why;
 	char err[1024], summary[256];
 	char *demo = NULL;
-	int r;
+	int r, monitoring;
 
 	config_init(&cfg);
 	recorder_options_init(&o.ro);
 	o.ro.version = LS_VERSION;
-	if ((r = parse_common(cmd, argc, argv, lo, ":m:", &cfg, run_extra, &o)) >= 0)
+	if ((r = parse_common(cmd, argc, argv, lo, ":m:x:", &cfg, run_extra, &o)) >= 0)
 		return r;
 	if (optind < argc)
 		return usage_error(cmd, "unexpected argument '%s'", argv[optind]);
 	if ((r = machine_check_files(cmd, &cfg)))
 		return r;
-	if (issue)
-		return not_implemented(cmd, issue);
+	monitoring = o.monitor || !strcmp(cmd, "monitor");
+	if (!monitoring && (o.mon.script || o.mon.batch || o.mon.gdb)) {
+		fprintf(stderr, "%s %s: -x, --batch and --gdb need --monitor\n", prog, cmd);
+		return EXIT_USAGE;
+	}
+	if (monitoring && o.record) {
+		fprintf(stderr, "%s %s: --record with the monitor is not supported yet\n", prog, cmd);
+		return EXIT_USAGE;
+	}
 	if (!o.record && o.record_only) {
 		fprintf(stderr, "%s %s: %s needs --record FILE\n", prog, cmd, o.record_only);
 		return EXIT_USAGE;
 	}
 	o.ro.disk_rw = o.mopt.disk_rw;
-	if (o.monitor)
-		return not_implemented(cmd, "--monitor: the monitor is issue 8");
 	if ((r = default_disk(cmd, &cfg, &demo)))
 		return r;
 	m = machine_new(&cfg, &o.mopt, err, sizeof(err));
@@ -394,6 +406,12 @@ static int cmd_run_like(const char *cmd, int argc, char **argv, const char *issu
 		fprintf(stderr, "%s %s: %s\n", prog, cmd, err);
 		free(demo);
 		return EXIT_USAGE;
+	}
+	if (monitoring) {
+		r = monitor_main(m, &o.mon);
+		machine_free(m);
+		free(demo);
+		return r;
 	}
 	if (o.record && !(rec = recorder_attach(m, &cfg, o.record, &o.ro, err, sizeof(err)))) {
 		fprintf(stderr, "%s %s: %s\n", prog, cmd, err);
@@ -424,12 +442,12 @@ static int cmd_run_like(const char *cmd, int argc, char **argv, const char *issu
 
 static int cmd_run(int argc, char **argv)
 {
-	return cmd_run_like("run", argc, argv, NULL);
+	return cmd_run_like("run", argc, argv);
 }
 
 static int cmd_monitor(int argc, char **argv)
 {
-	return cmd_run_like("monitor", argc, argv, "the monitor is issue 8");
+	return cmd_run_like("monitor", argc, argv);
 }
 
 /* Subcommands with no machine options yet: --help works, the rest is refused. */
@@ -462,7 +480,7 @@ static const struct command commands[] = {
 	  "  --input FILE         scripted serial/keyboard input with virtual timestamps\n"
 	  "  --until EVENT        stop at mbr, int19, halt, exit, icount=N or vtime=T\n"
 	  "  --monitor            start stopped at the reset vector, at the monitor prompt\n"
-	  "                       (not implemented yet)\n"
+	  "  -x FILE, --batch, --gdb tcp:HOST:PORT   with --monitor: see 'lockstep monitor --help'\n"
 	  "  --serial-raw         keep escape sequences when the console is not a terminal\n"
 	  "  --disk-mode snapshot|rw  snapshot (default): guest writes stay in memory\n"
 	  "  --log unimp          log unimplemented guest accesses once per site\n"
@@ -486,8 +504,14 @@ static const struct command commands[] = {
 	{ "bisect", cmd_bisect, "lockstep bisect --good FW --bad FW [FW...] | --trace A B",
 	  "Find the first bad firmware in an ordered series, or the first divergent\n"
 	  "event between two traces.\n", 0 },
-	{ "monitor", cmd_monitor, "lockstep monitor [machine options]",
-	  "Start a machine stopped at the reset vector, at an interactive prompt.\n", 1 },
+	{ "monitor", cmd_monitor, "lockstep monitor [machine options] [-x FILE] [--batch] [--gdb tcp:HOST:PORT]",
+	  "Start a machine stopped at the reset vector, at an interactive prompt\n"
+	  "(docs/monitor.md; 'help' at the prompt lists the commands).\n"
+	  "\n"
+	  "  -x FILE              run the commands in FILE first\n"
+	  "  --batch              exit at the end of the script (a non-TTY stdin is\n"
+	  "                       read as commands too)\n"
+	  "  --gdb tcp:HOST:PORT  also serve the GDB remote protocol (loopback by default)\n", 1 },
 };
 
 static const struct command *find_command(const char *name)

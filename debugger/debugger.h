@@ -1,9 +1,34 @@
 /*
  * debugger/: the readline monitor, breakpoints and watchpoints, the
  * expression parser and the gdb stub. May use every module; nothing includes
- * it. The public interface arrives with issue 8.
+ * it. This header is what the command line (lockstep.c) calls; the debug
+ * core both front ends share is debugger/core.h. The commands are described
+ * in docs/monitor.md.
  */
 #ifndef LS_DEBUGGER_H
 #define LS_DEBUGGER_H
+
+struct machine;
+
+struct monitor_options {
+	const char *script;      /* -x FILE: commands run first, or NULL */
+	int batch;               /* --batch: exit after the script; without one, read a
+				  * non-TTY stdin, never a TTY */
+	const char *gdb;         /* --gdb tcp:HOST:PORT, or NULL */
+	const char *history;     /* history file; NULL: $LOCKSTEP_HISTORY, else ~/.lockstep_history */
+	const char *banner;      /* first line printed, or NULL for the default */
+};
+
+/* Run the monitor on m, which is stopped where the caller left it (a new
+ * machine: at the reset vector). Commands come from the script, then from
+ * stdin (readline with history and completion on a TTY, plain lines
+ * otherwise, echoed after the prompt so transcripts are stable). With gdb,
+ * it first serves one gdb remote-protocol session on that address
+ * (loopback unless a host is given) sharing the same breakpoints. Ctrl-C
+ * stops a running guest and returns to the prompt. The caller keeps
+ * ownership of m. Returns the process exit status: the value given to
+ * `quit N`, else 1 when a command failed in a non-interactive session,
+ * else 0; 2 for an unusable option (bad --gdb address, unreadable script). */
+int monitor_main(struct machine *m, const struct monitor_options *o);
 
 #endif

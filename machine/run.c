@@ -159,8 +159,10 @@ enum machine_stop machine_run(struct machine *m, const struct machine_until *unt
 		enum cpu_stop r;
 
 		if (m->stop_requested) {
+			enum machine_stop why = m->stop_signal ? MACHINE_STOP_SIGNAL : MACHINE_STOP_REQUEST;
 			m->stop_requested = 0;
-			return m->stop_signal ? MACHINE_STOP_SIGNAL : MACHINE_STOP_REQUEST;
+			m->stop_signal = 0;
+			return why;
 		}
 		if (cpu_icount(m->cpu) >= icount_limit)
 			return until->kind == UNTIL_ICOUNT ? MACHINE_STOP_UNTIL : MACHINE_STOP_CAP;
