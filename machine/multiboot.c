@@ -121,15 +121,18 @@ static int parse_elf(const uint8_t *img, size_t len, struct multiboot_image *out
 static int parse_aout(const uint8_t *img, size_t len, const uint8_t *h, struct multiboot_image *out,
 		      char *err, size_t errlen)
 {
-	uint32_t header_addr = rd32(h + 12), load_addr = rd32(h + 16);
-	uint32_t load_end = rd32(h + 20), bss_end = rd32(h + 24);
+	uint32_t header_addr, load_addr, load_end, bss_end;
 	struct multiboot_segment *s = &out->seg[0];
 
-	if (h + 32 > img + len) {
+	if ((size_t)(h - img) + 32 > len) {
 		snprintf(err, errlen, "multiboot header at offset %u is cut off by the end of the image",
 			 out->header_offset);
 		return -1;
 	}
+	header_addr = rd32(h + 12);
+	load_addr = rd32(h + 16);
+	load_end = rd32(h + 20);
+	bss_end = rd32(h + 24);
 	if (load_addr > header_addr || header_addr - load_addr > out->header_offset) {
 		snprintf(err, errlen, "a.out kludge: load_addr 0x%x does not fit header_addr 0x%x at "
 			 "file offset %u", load_addr, header_addr, out->header_offset);

@@ -150,6 +150,19 @@ Test(multiboot, truncated_images_never_read_past_the_end)
 	cr_expect_eq(multiboot_parse(img, 0x1004, &mb, err, sizeof(err)), -1);
 }
 
+Test(multiboot, aout_header_cut_off_by_the_end)
+{
+	/* Found by the fuzzer: an a.out-kludge header whose address fields lie
+	 * past the end of the image must be refused before they are read. */
+	static uint8_t img[20];
+	struct multiboot_image mb;
+	char err[256];
+
+	put_header(img + 8, 0x10000);
+	cr_expect_eq(multiboot_parse(img, sizeof(img), &mb, err, sizeof(err)), -1);
+	cr_expect(strstr(err, "cut off"), "%s", err);
+}
+
 Test(multiboot, info_memory_map_and_cmdline)
 {
 	static uint8_t buf[4096];
