@@ -45,3 +45,23 @@ CLEANFILES += tests/guests/mbkernel.elf
 EXTRA_DIST += tests/guests/mbkernel.S
 tests/guests/mbkernel.elf: tests/guests/mbkernel.o
 	$(AM_V_GEN)$(GUEST_LD) -N --no-warn-rwx-segments -Ttext 0x100000 -e _start -o $@ $<
+
+# The minimal test board (tests/board/): flat RAM, debug and exit ports, a
+# one-shot timer; runs raw guest binaries in real or flat protected mode.
+noinst_PROGRAMS += tests/board/testboard
+tests_board_testboard_SOURCES = tests/board/testboard.c tests/board/board.c tests/board/board.h
+tests_board_testboard_LDADD = $(LS_LIBS)
+check_PROGRAMS += tests/test_board
+TESTS += tests/test_board
+tests_test_board_SOURCES = tests/test_board.c tests/board/board.c tests/board/board.h \
+	tests/testutil.c tests/testutil.h
+tests_test_board_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_test_board_LDADD = $(TEST_LDADD)
+check_DATA += tests/board/benchstub.bin
+CLEANFILES += tests/board/benchstub.bin tests/board/benchstub.o
+EXTRA_DIST += tests/board/benchstub.S
+tests/board/benchstub.o: $(srcdir)/tests/board/benchstub.S
+	@mkdir -p tests/board
+	$(AM_V_GEN)$(GUEST_AS) -o $@ $<
+tests/board/benchstub.bin: tests/board/benchstub.o
+	$(AM_V_GEN)$(GUEST_LD) -Ttext 0x8000 --oformat binary -o $@ $<
