@@ -10,11 +10,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "debugger/debugger.h"
 #include "machine/config.h"
+#include "machine/console.h"
 #include "machine/machine.h"
+#include "machine/state.h"
 #include "mem/firmware.h"
 #include "replay/recorder.h"
 #include "replay/replayer.h"
@@ -332,6 +335,61 @@ static int default_disk(const char *cmd, struct machine_config *cfg, char **owne
 	return 0;
 }
 
+/* The interactive console: with a person typing, virtual time must not race
+ * ahead of the wall clock, or a guest waiting for a key would sleep through
+ * hours of virtual time in a second. The run goes in 10 ms slices of virtual
+ * time and waits for the host clock after each; keys typed meanwhile become
+ * recorded input at that icount. Host time decides only when input arrives,
+ * never what the guest does with it, so replay stays exact. */
+#define PACE_SLICE_NS 10000000ull
+
+static enum machine_stop run_interactive(struct machine *m, struct recorder *rec,
+					 const struct machine_until *until, struct console *con,
+					 int *want_monitor)
+{
+	struct timespec t0, now;
+	uint64_t v0 = machine_vtime(m);
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		uint64_t cap = machine_vtime_cap(m), step = machine_vtime(m) + PACE_SLICE_NS;
+		int paced = until->kind != UNTIL_VTIME && step < cap;
+		enum console_action act;
+		enum machine_stop why;
+		uint8_t keys[256];
+		size_t n;
+
+		if (paced)
+			machine_set_vtime_cap(m, step);
+		why = rec ? recorder_run(rec, until) : machine_run(m, until);
+		machine_set_vtime_cap(m, cap);
+		if (!paced || why != MACHINE_STOP_VTIME_CAP)
+			return why;
+		machine_flush_output(m);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		uint64_t host = (uint64_t)(now.tv_sec - t0.tv_sec) * 1000000000ull + now.tv_nsec - t0.tv_nsec;
+		uint64_t guest = machine_vtime(m) - v0;
+		if (guest > host) {
+			uint64_t wait = guest - host < PACE_SLICE_NS ? guest - host : PACE_SLICE_NS;
+			struct timespec ts = { 0, (long)wait };
+			nanosleep(&ts, NULL);
+		}
+		n = console_poll(con, keys, sizeof(keys), &act);
+		if (n) {
+			if (rec)
+				recorder_inject_serial(rec, keys, n);
+			else
+				machine_inject_serial(m, keys, n);
+		}
+		if (act == CONSOLE_QUIT)
+			return MACHINE_STOP_REQUEST;
+		if (act == CONSOLE_MONITOR) {
+			*want_monitor = 1;
+			return MACHINE_STOP_REQUEST;
+		}
+	}
+}
+
 static int stop_status(struct machine *m, enum machine_stop why)
 {
 	switch (why) {
@@ -374,7 +432,8 @@ static int cmd_run_like(const char *cmd, int argc, char **argv)
 	enum machine_stop why;
 	char err[1024], summary[256];
 	char *demo = NULL;
-	int r, monitoring;
+	struct console *con;
+	int r, monitoring, want_monitor = 0;
 
 	config_init(&cfg);
 	recorder_options_init(&o.ro);
@@ -422,10 +481,28 @@ static int cmd_run_like(const char *cmd, int argc, char **argv)
 	running_machine = m;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	why = rec ? recorder_run(rec, &o.until) : machine_run(m, &o.until);
+	signal(SIGHUP, on_signal);
+	/* A terminal on stdin and the console on stdout: keys go to COM1. */
+	con = !strcmp(cfg.serial, "stdio") ? console_open() : NULL;
+	if (con)
+		why = run_interactive(m, rec, &o.until, con, &want_monitor);
+	else
+		why = rec ? recorder_run(rec, &o.until) : machine_run(m, &o.until);
+	console_close(con);
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
 	running_machine = NULL;
+	if (want_monitor && rec)
+		fprintf(stderr, "%s %s: the monitor is not available while recording\n", prog, cmd);
+	if (want_monitor && !rec) {
+		/* Ctrl-A c: the monitor takes over the running machine. */
+		machine_flush_output(m);
+		r = monitor_main(m, &o.mon);
+		machine_free(m);
+		free(demo);
+		return r;
+	}
 	machine_flush_output(m);
 	fflush(stdout);
 	machine_format_summary(m, why, summary, sizeof(summary));

@@ -58,9 +58,9 @@ enum machine_stop {
 };
 const char *machine_stop_name(enum machine_stop s);
 
-/* The caps when --until gives none: far beyond any firmware boot. The
- * virtual-time cap ends guests that sleep in HLT forever (idle time costs no
- * host time, so only a cap stops them). */
+/* The caps when --until gives none, counted from power-on: far beyond any
+ * firmware boot. The virtual-time cap ends guests that sleep in HLT forever
+ * (idle time costs no host time, so only a cap stops them). */
 #define MACHINE_DEFAULT_ICOUNT_CAP 20000000000ull
 #define MACHINE_DEFAULT_VTIME_CAP (3600ull * 1000000000ull)
 
@@ -111,6 +111,7 @@ struct machine_options {
 	int log_unimp;           /* log unimplemented accesses once per site */
 	int disk_rw;             /* write disk images in place */
 	uint64_t icount_cap;     /* 0: MACHINE_DEFAULT_ICOUNT_CAP */
+	uint64_t vtime_cap;      /* ns; 0: MACHINE_DEFAULT_VTIME_CAP */
 };
 
 /* Build a machine, load firmware (or the multiboot kernel) and power it on.
@@ -135,6 +136,12 @@ uint8_t machine_post_code(const struct machine *m);
 uint32_t machine_boot_count(const struct machine *m);
 /* icount at which milestone id was first reached in the current boot, or UINT64_MAX. */
 uint64_t machine_milestone_icount(const struct machine *m, enum milestone id);
+
+/* The virtual-time cap (ns since power-on) a run without --until vtime stops
+ * at, with MACHINE_STOP_VTIME_CAP. A front end pacing virtual time against a
+ * human (the interactive console) lowers it for a slice and restores it. */
+uint64_t machine_vtime_cap(const struct machine *m);
+void machine_set_vtime_cap(struct machine *m, uint64_t cap);
 
 /* Write out buffered guest output (unfinished debug-console lines). */
 void machine_flush_output(struct machine *m);

@@ -530,6 +530,8 @@ struct machine *machine_new(const struct machine_config *cfg, const struct machi
 		m->opt = *opt;
 	if (!m->opt.icount_cap)
 		m->opt.icount_cap = MACHINE_DEFAULT_ICOUNT_CAP;
+	if (!m->opt.vtime_cap)
+		m->opt.vtime_cap = MACHINE_DEFAULT_VTIME_CAP;
 	m->pm_io_region = -1;
 	m->log = (struct isa_log){ .fn = log_unimp, .opaque = m };
 

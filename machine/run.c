@@ -149,10 +149,9 @@ enum machine_stop machine_run(struct machine *m, const struct machine_until *unt
 	m->until_kind = until->kind;
 	m->until_hit = 0;
 	icount_limit = until->kind == UNTIL_ICOUNT ? until->value : m->opt.icount_cap;
-	if (until->kind == UNTIL_VTIME)
-		cycle_cap = until->value;
-	else if (clock_now(m->clock) < UINT64_MAX - MACHINE_DEFAULT_VTIME_CAP)
-		cycle_cap = clock_now(m->clock) + MACHINE_DEFAULT_VTIME_CAP;
+	/* Both caps count from power-on, so slicing a run (recording,
+	 * stepping) never moves them. */
+	cycle_cap = until->kind == UNTIL_VTIME ? until->value : m->opt.vtime_cap;
 
 	for (;;) {
 		uint64_t deadline, now;
@@ -210,6 +209,16 @@ enum machine_stop machine_run(struct machine *m, const struct machine_until *unt
 			cpu_add_cycles(m->cpu, deadline - now);
 		clock_run_due(m->clock);
 	}
+}
+
+uint64_t machine_vtime_cap(const struct machine *m)
+{
+	return m->opt.vtime_cap;
+}
+
+void machine_set_vtime_cap(struct machine *m, uint64_t cap)
+{
+	m->opt.vtime_cap = cap;
 }
 
 void machine_format_summary(struct machine *m, enum machine_stop why, char *buf, size_t len)

@@ -305,6 +305,11 @@ enum machine_stop recorder_run(struct recorder *r, const struct machine_until *u
 	}
 }
 
+int recorder_inject_serial(struct recorder *r, const uint8_t *buf, size_t len)
+{
+	return observer_inject_input(&r->obs, TRACE_INPUT_SERIAL, buf, (uint32_t)len);
+}
+
 int recorder_finish(struct recorder *r, enum machine_stop why, char *err, size_t errlen)
 {
 	int rc = 0;

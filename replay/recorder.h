@@ -58,6 +58,11 @@ struct recorder *recorder_attach(struct machine *m, const struct machine_config 
  * (MACHINE_STOP_REQUEST) and recorder_finish reports it. */
 enum machine_stop recorder_run(struct recorder *r, const struct machine_until *until);
 
+/* Bytes typed at the terminal for COM1, delivered now and recorded as an
+ * INPUT event at the current icount (call between recorder_run calls).
+ * Returns what observer_inject_input returns. */
+int recorder_inject_serial(struct recorder *r, const uint8_t *buf, size_t len);
+
 /* Write the final CHECKPOINT, the last frame, the index and the footer, close
  * the files, detach and free r. Returns 0, or -1 with a one-line message. */
 int recorder_finish(struct recorder *r, enum machine_stop why, char *err, size_t errlen);
