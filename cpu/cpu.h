@@ -127,6 +127,9 @@ void cpu_free(struct cpu *cpu);
  * EDX = signature, CR0 = 0x60000010), caches and TLB flushed. icount and
  * cycles are not reset (they are the machine's clock). */
 void cpu_reset(struct cpu *cpu);
+/* INIT (soft reset: 0xCF9 soft, port 0x92, 8042 0xFE, triple fault): like
+ * cpu_reset but SMBASE survives (SDM Vol. 3 §9.1, table 9-1 note). */
+void cpu_init(struct cpu *cpu);
 
 /* Run until icount >= icount_limit or cycles >= cycle_limit (checked at
  * instruction boundaries, so it stops exactly there), a HLT, a shutdown or a

@@ -73,8 +73,13 @@ static void deliver_prot(struct cpu *c, int vector, int error, int soft, uint32_
 	if (!(hi & 0x8000))
 		cpu_raise(c, EXC_NP, (int)gerr);
 	if (type == 0x05) {
-		cpu_log_unimpl(c, "task gate in IDT");
-		cpu_raise(c, EXC_GP, (int)gerr);
+		/* Task gate: switch tasks; the error code goes on the new stack. */
+		uint16_t tsel = (uint16_t)(lo >> 16);
+		if (tsel & 4)
+			cpu_raise(c, EXC_GP, (tsel & 0xfffc) | ext);
+		uint64_t td = seg_fetch_desc(c, tsel, EXC_GP);
+		task_switch(c, tsel, td, TASK_INT, ret_eip, error);
+		return;
 	}
 	int gate32 = (type & 8) != 0;
 	uint16_t sel = (uint16_t)(lo >> 16);

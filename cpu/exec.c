@@ -27,7 +27,17 @@ struct ic_entry {
 #define IC_INVALID 0xffffffffu   /* an instruction there is never cached */
 
 #define PGEN_SIZE 1024
+/* Which bytes of a physical page hold cached instructions, so a CPU write
+ * to data sharing the page keeps the page's decoded code (per hashed slot;
+ * a slot taken over by another page makes writes to the old one invalidate
+ * conservatively). */
+#define CMAP_SIZE 256
+struct code_map {
+	uint32_t page;         /* IC_INVALID when unused */
+	uint8_t bits[4096 / 8];
+};
 struct block_cache {
+	struct code_map cmap[CMAP_SIZE];
 	uint32_t gen;          /* bumping it drops every entry at once */
 	uint32_t pgen[PGEN_SIZE]; /* per physical page (hashed): bumping drops a page */
 	struct ic_entry e[IC_SIZE];
@@ -48,10 +58,44 @@ static inline uint32_t *page_gen(struct cpu *c, uint32_t phys)
 	return &c->bc->pgen[(phys >> 12) & (PGEN_SIZE - 1)];
 }
 
+static struct code_map *code_map(struct cpu *c, uint32_t phys)
+{
+	return &c->bc->cmap[(phys >> 12) & (CMAP_SIZE - 1)];
+}
+
 /* Drops the page's entries (and those of pages sharing its pgen slot). */
 static void code_invalidate_page(struct cpu *c, uint32_t page)
 {
 	++*page_gen(c, page);
+	struct code_map *m = code_map(c, page);
+	if (m->page == page)
+		memset(m->bits, 0, sizeof(m->bits));
+}
+
+static void code_map_add(struct cpu *c, uint32_t phys, unsigned len)
+{
+	struct code_map *m = code_map(c, phys);
+	uint32_t page = phys & ~0xfffu;
+	if (m->page != page) {
+		m->page = page;
+		memset(m->bits, 0, sizeof(m->bits));
+	}
+	for (unsigned k = 0, o = phys & 0xfffu; k < len && o + k < 4096; k++)
+		m->bits[(o + k) >> 3] |= (uint8_t)(1u << ((o + k) & 7));
+}
+
+/* Does the CPU write in progress (c->wr_pa/len) miss every cached byte? */
+static int write_misses_code(struct cpu *c, uint32_t page)
+{
+	if (!c->wr_len || (c->wr_pa & ~0xfffu) != page)
+		return 0;
+	struct code_map *m = code_map(c, page);
+	if (m->page != page)
+		return 0;
+	for (unsigned k = 0, o = c->wr_pa & 0xfffu; k < c->wr_len && o + k < 4096; k++)
+		if (m->bits[(o + k) >> 3] & (1u << ((o + k) & 7)))
+			return 0;
+	return 1;
 }
 
 static void code_write_handler(void *opaque, uint64_t pa, uint64_t len)
@@ -60,6 +104,12 @@ static void code_write_handler(void *opaque, uint64_t pa, uint64_t len)
 	if (len == 0)
 		return;
 	uint64_t first = pa & ~0xfffull, last = (pa + len - 1) & ~0xfffull;
+	if (first == last && first < (1ull << 32) && write_misses_code(c, (uint32_t)first)) {
+		/* A data write next to code: keep the decoded instructions and
+		 * keep the page marked (mem/ unmarked it before calling). */
+		mem_mark_code_page(c->mem, first);
+		return;
+	}
 	if (last - first > (uint64_t)IC_SIZE * 4096) {
 		cpu_code_flush_all(c);
 		return;
@@ -90,6 +140,8 @@ struct cpu *cpu_new(struct mem *mem, const struct cpu_bus *bus, const struct cpu
 		return NULL;
 	}
 	c->bc->gen = 1;        /* calloc'd entries carry gen 0: never valid */
+	for (unsigned k = 0; k < CMAP_SIZE; k++)
+		c->bc->cmap[k].page = IC_INVALID;
 	c->mem = mem;
 	if (bus)
 		c->bus = *bus;
@@ -162,6 +214,13 @@ void cpu_reset(struct cpu *c)
 	c->mem_gen = mem_generation(c->mem);
 }
 
+void cpu_init(struct cpu *c)
+{
+	uint32_t smbase = c->smbase;
+	cpu_reset(c);
+	c->smbase = smbase;
+}
+
 void cpu_flush_caches(struct cpu *c)
 {
 	tlb_flush(c);
@@ -188,7 +247,16 @@ static const struct insn *fetch(struct cpu *c, struct insn *tmp)
 	uint32_t lin = cs->base + eip;
 	int code32 = (cs->attr & ATTR_DB) != 0;
 	uint32_t phys;
-	const uint8_t *host = mmu_code_page(c, lin, &phys);
+	uint8_t user = c->cpl == 3;
+	/* The last code page's translation stays valid until a TLB flush. */
+	if ((lin & ~0xfffu) == c->fetch_page && user == c->fetch_user) {
+		phys = c->fetch_phys | (lin & 0xfffu);
+	} else {
+		mmu_code_page(c, lin, &phys);
+		c->fetch_page = lin & ~0xfffu;
+		c->fetch_phys = phys & ~0xfffu;
+		c->fetch_user = user;
+	}
 	struct ic_entry *e = &c->bc->e[phys & (IC_SIZE - 1)];
 	if (e->tag == phys && e->gen == c->bc->gen && e->pgen == *page_gen(c, phys) &&
 	    e->code32 == code32) {
@@ -196,6 +264,7 @@ static const struct insn *fetch(struct cpu *c, struct insn *tmp)
 			cpu_gp0(c);
 		return &e->insn;
 	}
+	const uint8_t *host = mmu_code_page(c, lin, &phys);
 	uint8_t buf[16];
 	uint32_t room = cs->limit - eip;          /* bytes after the first */
 	int avail = room >= 14 ? 15 : (int)room + 1;
@@ -228,10 +297,13 @@ static const struct insn *fetch(struct cpu *c, struct insn *tmp)
 	e->tag = phys;
 	e->gen = c->bc->gen;
 	e->pgen = *page_gen(c, phys);
+	code_map_add(c, phys, e->insn.len);
 	e->code32 = (uint8_t)code32;
 	e->insn = *tmp;
-	mem_mark_code_page(c->mem, phys);
-	tlb_drop_write_ptrs(c, phys & ~0xfffu);
+	if (!mem_code_page_marked(c->mem, phys)) {
+		mem_mark_code_page(c->mem, phys);
+		tlb_drop_write_ptrs(c, phys & ~0xfffu);
+	}
 	return &e->insn;
 }
 
@@ -258,8 +330,7 @@ static void take_interrupt(struct cpu *c)
 {
 	if (c->smi_pending && !c->in_smm) {
 		c->smi_pending = 0;
-		c->halted = 0;
-		cpu_enter_smm(c);
+		cpu_enter_smm(c);      /* saves and clears the halted state */
 		return;
 	}
 	if (c->nmi_pending && !c->nmi_blocked) {
@@ -337,6 +408,10 @@ enum cpu_stop cpu_run(struct cpu *c, uint64_t icount_limit, uint64_t cycle_limit
 			return CPU_STOP_DEADLINE;
 		if (__builtin_expect(c->inhibit == 0 && irq_pending(c), 0)) {
 			take_interrupt(c);
+			/* A hook that asked to stop on this delivery stops at the
+			 * handler's first instruction, before it runs. */
+			if (c->stop_request)
+				continue;
 		} else if (c->halted) {
 			return CPU_STOP_HLT;
 		}

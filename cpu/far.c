@@ -7,6 +7,8 @@
  */
 #include "cpu/internal.h"
 
+static void far_task(struct cpu *c, uint16_t sel, uint64_t d, enum task_kind kind);
+
 static void note_far(struct cpu *c, uint16_t ocs, uint32_t oeip)
 {
 	if (c->hooks.far_transfer)
@@ -98,8 +100,9 @@ void far_jmp(struct cpu *c, uint16_t sel, uint32_t off, int osz32)
 			if (!(d_attr(d) & 4) && d_dpl(d) != c->cpl)
 				cpu_raise(c, EXC_GP, tsel & 0xfffc);
 		} else {
-			cpu_log_unimpl(c, "far jmp to task gate/TSS");
-			cpu_raise(c, EXC_GP, sel & 0xfffc);
+			far_task(c, sel, d, TASK_JMP);
+			note_far(c, ocs, c->eip);
+			return;
 		}
 	} else {
 		d = code_target(c, sel);
@@ -110,6 +113,23 @@ void far_jmp(struct cpu *c, uint16_t sel, uint32_t off, int osz32)
 	seg_set_cs(c, tsel, d, c->cpl);
 	c->eip_next = off;
 	note_far(c, ocs, c->eip);
+}
+
+/* JMP/CALL to a TSS descriptor (type 9/11/1/3) or a task gate (type 5). */
+static void far_task(struct cpu *c, uint16_t sel, uint64_t d, enum task_kind kind)
+{
+	unsigned dpl = d_dpl(d), type = d_attr(d) & 0xf;
+	if (dpl < c->cpl || dpl < (sel & 3u))
+		cpu_raise(c, EXC_GP, sel & 0xfffc);
+	if (type == 5) {
+		if (!(d_attr(d) & ATTR_P))
+			cpu_raise(c, EXC_NP, sel & 0xfffc);
+		sel = (uint16_t)(d >> 16);
+		d = seg_fetch_desc(c, sel, EXC_GP);
+	} else if (type != 9 && type != 1 && type != 11 && type != 3) {
+		cpu_raise(c, EXC_GP, sel & 0xfffc);
+	}
+	task_switch(c, sel, d, kind, c->eip_next, EXC_NO_ERROR);
 }
 
 /* Pushes on a stack described by (s, big) at *sp, user access per CPL. */
@@ -163,8 +183,9 @@ void far_call(struct cpu *c, uint16_t sel, uint32_t off, int osz32)
 	}
 	unsigned type = a & 0xf;
 	if (type != 4 && type != 0xc) {
-		cpu_log_unimpl(c, "far call to task gate/TSS");
-		cpu_raise(c, EXC_GP, sel & 0xfffc);
+		far_task(c, sel, d, TASK_CALL);
+		note_far(c, ocs, c->eip);
+		return;
 	}
 	uint16_t tsel;
 	uint32_t toff;
@@ -360,8 +381,14 @@ void far_iret(struct cpu *c, int osz32)
 		return;
 	}
 	if (c->eflags & FL_NT) {
-		cpu_log_unimpl(c, "IRET with NT (task return)");
-		cpu_raise(c, EXC_GP, 0);
+		/* Return to the task in the link field (SDM Vol. 3 §7.3). */
+		uint16_t link = (uint16_t)sys_read(c, c->tr.base, 2);
+		if ((link & 0xfffc) == 0 || (link & 4))
+			cpu_raise(c, EXC_TS, link & 0xfffc);
+		uint64_t d = seg_fetch_desc(c, link, EXC_TS);
+		task_switch(c, link, d, TASK_IRET, c->eip_next, EXC_NO_ERROR);
+		note_far(c, ocs, c->eip);
+		return;
 	}
 	int size = osz32 ? 4 : 2;
 	uint32_t off = stack_peek(c, 0, size);

@@ -154,6 +154,11 @@ struct cpu {
 	struct cpu_hooks hooks;
 	struct decoder dec;
 	struct tlb_entry tlb[TLB_SIZE];
+	uint32_t fetch_page;   /* linear page of the last fetch (1: none) */
+	uint32_t fetch_phys;   /* its physical page */
+	uint8_t fetch_user;    /* translated for a CPL-3 fetch */
+	uint32_t wr_pa;        /* CPU write being passed to mem/ (code-write handler) */
+	unsigned wr_len;
 	uint64_t mem_gen;
 	uint32_t a20_mask;
 	struct block_cache *bc;
@@ -253,6 +258,11 @@ void seg_from_desc(struct seg *s, uint16_t sel, uint64_t d);
 /* Set the accessed bit of a descriptor in memory. */
 void seg_set_accessed(struct cpu *c, uint16_t sel, uint64_t *d);
 void seg_set_cs(struct cpu *c, uint16_t sel, uint64_t desc, int cpl);
+/* Hardware task switch (cpu/task.c) to the TSS sel (descriptor desc). Sets
+ * c->eip and c->eip_next to the new task's EIP. */
+enum task_kind { TASK_JMP, TASK_CALL, TASK_IRET, TASK_INT };
+void task_switch(struct cpu *c, uint16_t sel, uint64_t desc, enum task_kind kind,
+		 uint32_t ret_eip, int error);
 /* Far control transfers (cpu/far.c). */
 void far_jmp(struct cpu *c, uint16_t sel, uint32_t off, int osz32);
 void far_call(struct cpu *c, uint16_t sel, uint32_t off, int osz32);

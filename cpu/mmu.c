@@ -18,6 +18,7 @@
 
 void tlb_flush(struct cpu *c)
 {
+	c->fetch_page = 1;
 	for (unsigned k = 0; k < TLB_SIZE; k++) {
 		c->tlb[k].tag = 1;
 		c->tlb[k].host_r = c->tlb[k].host_w = NULL;
@@ -29,6 +30,7 @@ void tlb_flush_page(struct cpu *c, uint32_t lin)
 	struct tlb_entry *e = &c->tlb[(lin >> 12) & (TLB_SIZE - 1)];
 	if (e->tag == (lin & ~0xfffu))
 		e->tag = 1;
+	c->fetch_page = 1;
 }
 
 void mmu_check_generation(struct cpu *c)
@@ -191,7 +193,10 @@ uint32_t lin_read(struct cpu *c, uint32_t lin, int size, int user)
 
 static void slow_write(struct cpu *c, uint32_t pa, uint32_t v, int size)
 {
+	c->wr_pa = pa;
+	c->wr_len = (unsigned)size;
 	mem_write(c->mem, pa, v, size);
+	c->wr_len = 0;
 	if (mem_generation(c->mem) != c->mem_gen)
 		mmu_check_generation(c);
 }

@@ -103,6 +103,12 @@ static void cpu_shutdown(void *opaque)
 
 /* INTA: through the local APIC when there is one (it answers fixed vectors
  * itself and asks the 8259 for ExtINT), else straight from the 8259. */
+static void cpu_smm_changed(void *opaque, int in_smm)
+{
+	struct machine *m = opaque;
+	mem_set_smm(m->mem, in_smm);
+}
+
 static int cpu_intr_ack(void *opaque)
 {
 	struct machine *m = opaque;
@@ -554,7 +560,8 @@ struct machine *machine_new(const struct machine_config *cfg, const struct machi
 	}
 	if (m->opt.log_unimp)
 		mem_set_log(m->mem, stderr);
-	bus = (struct cpu_bus){ .opaque = m, .intr_ack = cpu_intr_ack, .shutdown = cpu_shutdown };
+	bus = (struct cpu_bus){ .opaque = m, .intr_ack = cpu_intr_ack, .shutdown = cpu_shutdown,
+				.smm_changed = cpu_smm_changed };
 	cpu_model_default(&model);
 	if (cfg->kind == MACHINE_PC)
 		model.features_edx |= CPU_FEAT_APIC;   /* the pc machine has a local APIC */
@@ -663,7 +670,7 @@ void machine_init_reset(struct machine *m)
 	/* INIT resets the processor, its local APIC included (SDM 10.4.7.3). */
 	if (m->lapic)
 		lapic_reset(m->lapic);
-	cpu_reset(m->cpu);
+	cpu_init(m->cpu);   /* keeps SMBASE, as INIT does on hardware */
 	HOOK_FIRE0(m, cpu_reset);
 }
 

@@ -413,3 +413,29 @@ Test(boot, record_then_replay_from_the_command_line, .timeout = 180)
 	free(trace);
 	free(cut);
 }
+
+/* RAM sizes: the split around the PCI hole reaches SeaBIOS's e820 map through
+ * fw_cfg and CMOS alike; isapc (no PCI, no fw_cfg) boots from CMOS alone. */
+Test(boot, memory_sizes_and_isapc, .timeout = 180)
+{
+	const char *big[] = { "-m", "3584M", NULL };
+	const char *isapc[] = { "--machine", "isapc", "-m", "16M", NULL };
+	char *log;
+	firmware("/usr/share/seabios/bios.bin");
+
+	struct run_result r = boot(big, &log);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	/* 3.5 GiB: 3 GiB below the hole, 512 MiB from 4 GiB (QEMU's pc split). */
+	cr_expect(strstr(log, ": 0000000000100000 - 00000000bffff000 = 1 RAM"), "%s", log);
+	cr_expect(strstr(log, ": 0000000100000000 - 0000000120000000 = 1 RAM"), "%s", log);
+	free(log);
+	tu_run_free(&r);
+
+	r = boot(isapc, &log);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect(!strstr(log, "Found QEMU fw_cfg"), "isapc has no fw_cfg");
+	cr_expect(strstr(log, ": 0000000000100000 - 0000000001000000 = 1 RAM"), "%s", log);
+	cr_expect(strstr(log, "MBR OK"), "%s", log);
+	free(log);
+	tu_run_free(&r);
+}
