@@ -19,7 +19,10 @@
 #include "machine/machine.h"
 #include "machine/state.h"
 #include "mem/firmware.h"
+#include "replay/bisect.h"
+#include "replay/diff.h"
 #include "replay/recorder.h"
+#include "replay/regress.h"
 #include "replay/replayer.h"
 #include "replay/trace_cli.h"
 
@@ -78,6 +81,8 @@ static const char machine_opts_help[] =
 struct command {
 	const char *name;
 	int (*fn)(int argc, char **argv);
+	/* Help text, for the commands whose options parse_common() parses; the
+	 * others print their own. */
 	const char *usage;
 	const char *help;
 	int machine_opts;
@@ -184,12 +189,6 @@ static int machine_check_files(const char *cmd, struct machine_config *cfg)
 	free(data);
 	free(path);
 	return 0;
-}
-
-static int not_implemented(const char *cmd, const char *issue)
-{
-	fprintf(stderr, "%s %s: not implemented yet (%s)\n", prog, cmd, issue);
-	return EXIT_USAGE;
 }
 
 /* Parses argv for a subcommand; handles --help and unknown options. Returns
@@ -527,22 +526,11 @@ static int cmd_monitor(int argc, char **argv)
 	return cmd_run_like("monitor", argc, argv);
 }
 
-/* Subcommands with no machine options yet: --help works, the rest is refused. */
-static int cmd_simple(const char *cmd, int argc, char **argv, const char *issue)
-{
-	static const struct option lo[] = {
-		{ "help", no_argument, 0, OPT_HELP },
-		{ 0, 0, 0, 0 },
-	};
-	int r = parse_common(cmd, argc, argv, lo, "", NULL, NULL, NULL);
-	return r >= 0 ? r : not_implemented(cmd, issue);
-}
-
 static int cmd_replay(int argc, char **argv) { return replay_cmd_main(argc, argv); }
 static int cmd_trace(int argc, char **argv) { return trace_cmd_main(argc, argv); }
-static int cmd_diff(int argc, char **argv) { return cmd_simple("diff", argc, argv, "diff is issue 7"); }
-static int cmd_regress(int argc, char **argv) { return cmd_simple("regress", argc, argv, "regress is issue 7"); }
-static int cmd_bisect(int argc, char **argv) { return cmd_simple("bisect", argc, argv, "bisect is issue 7"); }
+static int cmd_diff(int argc, char **argv) { return diff_cmd_main(argc, argv); }
+static int cmd_regress(int argc, char **argv) { return regress_cmd_main(argc, argv); }
+static int cmd_bisect(int argc, char **argv) { return bisect_cmd_main(argc, argv); }
 
 static const struct command commands[] = {
 	{ "run", cmd_run, "lockstep run [machine options] [--record FILE] [--until EVENT] [--monitor]",
@@ -565,22 +553,11 @@ static const struct command commands[] = {
 	  "When the run stops, one summary line goes to stderr:\n"
 	  "  stopped: reason=... icount=... vtime=... cs:eip=... post=0x..\n",
 	  1 },
-	{ "replay", cmd_replay, "lockstep replay FILE [--no-verify] [--until EVENT] [--serial S] "
-	  "[--debugcon S] [--no-keyframes]",
-	  "Rebuild the machine from a trace's header and replay it, verifying every\n"
-	  "checkpoint. Exit 1 on divergence (the first divergent checkpoint and\n"
-	  "instruction are reported), 2 when the trace or a blob is missing or bad.\n", 0 },
-	{ "trace", cmd_trace, "lockstep trace show|stats FILE [--events KINDS] [--from N] [--to N] [--port LO-HI]",
-	  "Print a trace's events, or a summary of them.\n", 0 },
-	{ "diff", cmd_diff, "lockstep diff A.trace B.trace [--streams LIST]",
-	  "Find the first divergent event between two traces. Exit 0 when identical,\n"
-	  "1 when different.\n", 0 },
-	{ "regress", cmd_regress, "lockstep regress --golden FILE [--update] [machine options] FIRMWARE...",
-	  "Boot each firmware image and compare its per-milestone stream hashes with\n"
-	  "the golden file. Exit 1 on any change.\n", 0 },
-	{ "bisect", cmd_bisect, "lockstep bisect --good FW --bad FW [FW...] | --trace A B",
-	  "Find the first bad firmware in an ordered series, or the first divergent\n"
-	  "event between two traces.\n", 0 },
+	{ "replay", cmd_replay, NULL, NULL, 0 },   /* prints its own help */
+	{ "trace", cmd_trace, NULL, NULL, 0 },   /* prints its own help */
+	{ "diff", cmd_diff, NULL, NULL, 0 },   /* prints its own help */
+	{ "regress", cmd_regress, NULL, NULL, 0 },   /* prints its own help */
+	{ "bisect", cmd_bisect, NULL, NULL, 0 },   /* prints its own help */
 	{ "monitor", cmd_monitor, "lockstep monitor [machine options] [-x FILE] [--batch] [--gdb tcp:HOST:PORT]",
 	  "Start a machine stopped at the reset vector, at an interactive prompt\n"
 	  "(docs/monitor.md; 'help' at the prompt lists the commands).\n"
@@ -623,8 +600,8 @@ int main(int argc, char **argv)
 		}
 		if (!(c = find_command(argv[2])))
 			return usage_error(NULL, "unknown command '%s'", argv[2]);
-		print_command_help(c, stdout);
-		return EXIT_OK;
+		/* Each command prints its own help, so the two can never differ. */
+		return c->fn(2, (char *[]){ argv[2], "--help", NULL });
 	}
 	if (argv[1][0] == '-')
 		return usage_error(NULL, "unknown option '%s'", argv[1]);

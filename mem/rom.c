@@ -92,7 +92,9 @@ int rom_add_blob_region(struct mem *m, const char *name, const void *data, uint6
 	if ((r->kind != MEM_KIND_RAM && r->kind != MEM_KIND_ROM) || offset > r->size ||
 	    rom_size > r->size - offset)
 		return -EINVAL;
-	return blob_add(m, name, data, size, ROM_ADDR_NONE, region, offset, rom_size);
+	/* The address is where the region is mapped now (informational: info
+	 * roms, traces); rom_reset copies through the region itself. */
+	return blob_add(m, name, data, size, r->base + offset, region, offset, rom_size);
 }
 
 /* The RAM or ROM region (through aliases, ignoring chipset routing and

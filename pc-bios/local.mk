@@ -19,3 +19,4 @@ pc-bios/demo.img: pc-bios/demo/mbr.bin
 	  cp $< $@.tmp && truncate -s 1M $@.tmp && mv $@.tmp $@
 
 all-local: pc-bios/demo.img
+include pc-bios/testfw.mk

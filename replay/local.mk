@@ -62,3 +62,22 @@ tests_test_state_LDADD = $(TEST_LDADD)
 tests_test_replay_SOURCES = tests/test_replay.c tests/testutil.c tests/testutil.h
 tests_test_replay_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_test_replay_LDADD = $(TEST_LDADD)
+
+# Comparing traces and firmware: diff, regress, bisect (docs/compare.md).
+liblockstep_a_SOURCES += replay/semantic.c replay/semantic.h \
+	replay/diff.c replay/diff.h replay/diff_pin.c replay/diff_cli.c \
+	replay/regress.c replay/regress.h replay/bisect.c replay/bisect.h
+
+# Tests of diff, regress and bisect (they boot pc-bios/testfw/, built by `all`).
+check_PROGRAMS += tests/test_diff tests/test_regress tests/test_bisect
+TESTS += tests/test_diff tests/test_regress tests/test_bisect
+tests_test_diff_SOURCES = tests/test_diff.c tests/testutil.c tests/testutil.h
+tests_test_diff_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_test_diff_LDADD = $(TEST_LDADD)
+tests_test_regress_SOURCES = tests/test_regress.c tests/testutil.c tests/testutil.h
+tests_test_regress_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_test_regress_LDADD = $(TEST_LDADD)
+tests_test_bisect_SOURCES = tests/test_bisect.c tests/testutil.c tests/testutil.h
+tests_test_bisect_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_test_bisect_LDADD = $(TEST_LDADD)
+EXTRA_DIST += tests/data/golden

@@ -12,6 +12,12 @@
  *   replay/trace_print.h   the stable one-line text form of events
  *   replay/trace_cli.h     `lockstep trace show|stats` (trace_cmd_main)
  *   replay/trace_synth.h   synthetic traces for tests and fuzz seeds
+ *
+ * Comparing runs (docs/compare.md):
+ *   replay/semantic.h      firmware-independent streams, per-milestone segments
+ *   replay/diff.h          `lockstep diff`: chain search, pinning, semantic diff
+ *   replay/regress.h       `lockstep regress`: in-process boots, golden files
+ *   replay/bisect.h        `lockstep bisect`: first bad image, explained search
  */
 #ifndef LS_REPLAY_H
 #define LS_REPLAY_H

@@ -142,12 +142,12 @@ Test(cli, empty_and_missing_bios)
 	expect_usage_error(r, "missing BIOS");
 }
 
-Test(cli, unimplemented_subcommands_refuse_clearly)
+Test(cli, every_subcommand_without_arguments_is_a_usage_error)
 {
-	static const char *cmds[] = { "diff", "regress", "bisect" };
+	static const char *cmds[] = { "replay", "trace", "diff", "regress", "bisect" };
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		struct run_result r = RUN(cmds[i]);
-		cr_expect(strstr(r.err, "not implemented yet"), "%s: %s", cmds[i], r.err);
+		cr_expect(!strstr(r.err, "not implemented"), "%s: %s", cmds[i], r.err);
 		expect_usage_error(r, cmds[i]);
 	}
 }

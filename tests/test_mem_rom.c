@@ -302,7 +302,7 @@ Test(mem_rom, info_roms_is_stable_text)
 
 	mem_write(m, 0xFFFF0000, 1, 1);
 	snprintf(want, sizeof(want),
-		 "bios.bin addr=bios+0x0 size=0x10000 rom_size=0x10000 xxh3=%016llx%016llx dropped_writes=1\n",
+		 "bios.bin addr=0xffff0000 size=0x10000 rom_size=0x10000 xxh3=%016llx%016llx dropped_writes=1\n",
 		 (unsigned long long)h.high64, (unsigned long long)h.low64);
 	mem_format_roms(m, buf, sizeof(buf));
 	cr_expect_str_eq(buf, want);

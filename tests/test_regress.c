@@ -1,0 +1,217 @@
+/*
+ * tests/test_regress.c: `lockstep regress` (replay/regress.c): a golden file
+ * written by --update compares unchanged; a changed image is reported line
+ * by line and exits 1; a missing image exits 125 (git bisect run: skip); the
+ * checked-in golden file of the test firmware (tests/data/golden/) still
+ * matches this build; a real firmware that dies still gives a segment table.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "replay/regress.h"
+#include "tests/testutil.h"
+
+struct cli {
+	int status;
+	char *out, *err;
+};
+
+static struct cli run(const char *const *args)
+{
+	struct cli r;
+	char *argv[40];
+	size_t ol, el;
+	FILE *o = open_memstream(&r.out, &ol), *e = open_memstream(&r.err, &el);
+	int argc = 0;
+
+	argv[argc++] = (char *)"regress";
+	while (args[argc - 1] && argc < 39) {
+		argv[argc] = (char *)args[argc - 1];
+		argc++;
+	}
+	argv[argc] = NULL;
+	r.status = regress_cmd_run(argc, argv, o, e);
+	fclose(o);
+	fclose(e);
+	return r;
+}
+
+static void cli_free(struct cli *r)
+{
+	free(r->out);
+	free(r->err);
+}
+
+static char *tmpdir(void)
+{
+	char *d = strdup("/tmp/ls-regress-XXXXXX");
+	cr_assert(mkdtemp(d));
+	return d;
+}
+
+static char *join(const char *dir, const char *name)
+{
+	char *p = malloc(strlen(dir) + strlen(name) + 2);
+	sprintf(p, "%s/%s", dir, name);
+	return p;
+}
+
+static void copy(const char *from, const char *to)
+{
+	size_t n;
+	uint8_t *d = tu_read_file(from, &n);
+	cr_assert(d, "cannot read %s", from);
+	cr_assert_eq(tu_write_file(to, d, n), 0);
+	free(d);
+}
+
+Test(regress, update_then_unchanged_then_changed)
+{
+	char *dir = tmpdir(), *golden = join(dir, "golden.txt"), *fw = join(dir, "testfw.rom");
+	char *disk = tu_build_path("pc-bios/testfw/disk.img");
+	char *rom = tu_build_path("pc-bios/testfw/testfw.rom");
+	char *port = tu_build_path("pc-bios/testfw/testfw-port.rom");
+	struct cli r;
+	char *text;
+	size_t n;
+
+	copy(rom, fw);
+	r = run((const char *[]){ "--golden", golden, "--update", "--disk", disk, fw, NULL });
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cli_free(&r);
+	text = (char *)tu_read_file(golden, &n);
+	cr_assert(text);
+	text = realloc(text, n + 1);
+	text[n] = 0;
+	cr_expect(strstr(text, "\ntestfw.rom stop debug-exit\n"), "%s", text);
+	cr_expect(strstr(text, "\ntestfw.rom 0:pam-lock io 16 d66c8f268a598b40\n"), "%s", text);
+	cr_expect(strstr(text, "\ntestfw.rom 0:exit milestone 1 "), "%s", text);
+	free(text);
+
+	r = run((const char *[]){ "--golden", golden, "--disk", disk, fw, NULL });
+	cr_expect_eq(r.status, 0, "%s%s", r.out, r.err);
+	cr_expect(strstr(r.out, "testfw.rom                      41       0    0       0  "
+				"debug-exit\n"), "%s", r.out);
+	cr_expect(strstr(r.out, "result: unchanged\n"));
+	cli_free(&r);
+
+	/* The same name, the image with the extra port write. */
+	copy(port, fw);
+	r = run((const char *[]){ "--golden", golden, "--disk", disk, fw, NULL });
+	cr_expect_eq(r.status, 1);
+	cr_expect(strstr(r.out, "  image testfw.rom: size=65536 xxh128="), "%s", r.out);
+	cr_expect(strstr(r.out, "testfw.rom                      40       1    0       0  "),
+		  "%s", r.out);
+	cr_expect(strstr(r.out, "changed: testfw.rom 0:pam-lock io: 16 d66c8f268a598b40 -> 17 "),
+		  "%s", r.out);
+	cr_expect(strstr(r.out, "result: changed\n"));
+	cli_free(&r);
+
+	unlink(fw);
+	unlink(golden);
+	rmdir(dir);
+	free(dir);
+	free(golden);
+	free(fw);
+	free(disk);
+	free(rom);
+	free(port);
+}
+
+Test(regress, checked_in_golden_file_matches)
+{
+	char *golden = tu_src_path("tests/data/golden/testfw.golden");
+	char *disk = tu_build_path("pc-bios/testfw/disk.img");
+	char *fw[5];
+	static const char *const names[5] = { "testfw", "testfw-pam", "testfw-port", "testfw-debug",
+					      "testfw-nolock" };
+	struct cli r;
+
+	for (int i = 0; i < 5; i++) {
+		char rel[64];
+		snprintf(rel, sizeof(rel), "pc-bios/testfw/%s.rom", names[i]);
+		fw[i] = tu_build_path(rel);
+	}
+	r = run((const char *[]){ "--golden", golden, "--disk", disk, fw[0], fw[1], fw[2], fw[3],
+				  fw[4], NULL });
+	cr_expect_eq(r.status, 0, "%s%s", r.out, r.err);
+	cr_expect(strstr(r.out, "testfw-nolock.rom               36       0    0       0  "
+				"debug-exit\n"), "%s", r.out);
+	cli_free(&r);
+	for (int i = 0; i < 5; i++)
+		free(fw[i]);
+	free(golden);
+	free(disk);
+}
+
+Test(regress, missing_firmware_exits_125)
+{
+	char *dir = tmpdir(), *golden = join(dir, "g.txt");
+	struct cli r = run((const char *[]){ "--golden", golden, "--update",
+					     "/nonexistent/bios.bin", NULL });
+
+	cr_expect_eq(r.status, 125);
+	cr_expect(strstr(r.err, "cannot boot /nonexistent/bios.bin"), "%s", r.err);
+	cr_expect(access(golden, F_OK) != 0, "no golden file written");
+	cli_free(&r);
+	rmdir(dir);
+	free(dir);
+	free(golden);
+}
+
+Test(regress, usage_errors)
+{
+	struct cli r = run((const char *[]){ "--help", NULL });
+	cr_expect_eq(r.status, 0);
+	cr_expect(strstr(r.out, "usage: lockstep regress"));
+	cli_free(&r);
+	r = run((const char *[]){ "x.rom", NULL });
+	cr_expect_eq(r.status, 2);
+	cr_expect_str_eq(r.err, "lockstep regress: needs --golden FILE (try 'lockstep regress "
+				"--help')\n");
+	cli_free(&r);
+	r = run((const char *[]){ "--golden", "/nonexistent/g", "x.rom", NULL });
+	cr_expect_eq(r.status, 2);
+	cr_expect_eq(tu_count_lines(r.err), 1);
+	cli_free(&r);
+	r = run((const char *[]){ "--golden", "g", "-m", "lots", "x.rom", NULL });
+	cr_expect_eq(r.status, 2);
+	cli_free(&r);
+}
+
+/* qboot finds no kernel and dies: it must still give a segment table. */
+Test(regress, real_firmware_that_dies)
+{
+	const char *qboot = "/usr/share/qemu/qboot.rom";
+	char *dir, *golden;
+	struct cli r;
+
+	if (access(qboot, R_OK))
+		cr_skip_test("%s is not installed", qboot);
+	dir = tmpdir();
+	golden = join(dir, "g.txt");
+	r = run((const char *[]){ "--golden", golden, "--update", qboot, NULL });
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cli_free(&r);
+	r = run((const char *[]){ "--golden", golden, qboot, NULL });
+	cr_expect_eq(r.status, 0, "%s", r.out);
+	cr_expect(strstr(r.out, "qboot.rom"), "%s", r.out);
+	cr_expect(strstr(r.out, "  dead\n"), "%s", r.out);
+	cli_free(&r);
+	{
+		size_t n;
+		char *text = (char *)tu_read_file(golden, &n);
+		cr_assert(text);
+		text = realloc(text, n + 1);
+		text[n] = 0;
+		cr_expect(strstr(text, "\nqboot.rom 0:reset-vector io "), "%s", text);
+		free(text);
+	}
+	unlink(golden);
+	rmdir(dir);
+	free(dir);
+	free(golden);
+}
