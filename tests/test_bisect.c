@@ -10,36 +10,7 @@
 #include "replay/bisect.h"
 #include "tests/testutil.h"
 
-struct cli {
-	int status;
-	char *out, *err;
-};
-
-static struct cli run(const char *const *args)
-{
-	struct cli r;
-	char *argv[40];
-	size_t ol, el;
-	FILE *o = open_memstream(&r.out, &ol), *e = open_memstream(&r.err, &el);
-	int argc = 0;
-
-	argv[argc++] = (char *)"bisect";
-	while (args[argc - 1] && argc < 39) {
-		argv[argc] = (char *)args[argc - 1];
-		argc++;
-	}
-	argv[argc] = NULL;
-	r.status = bisect_cmd_run(argc, argv, o, e);
-	fclose(o);
-	fclose(e);
-	return r;
-}
-
-static void cli_free(struct cli *r)
-{
-	free(r->out);
-	free(r->err);
-}
+#define run(...) tu_run_cmd(bisect_cmd_run, "bisect", __VA_ARGS__)
 
 static char *fw(const char *name)
 {
@@ -54,7 +25,7 @@ Test(bisect, reaches_milestone)
 {
 	char *g = fw("testfw"), *p = fw("testfw-pam"), *d = fw("testfw-debug");
 	char *n = fw("testfw-nolock"), *o = fw("testfw-port"), *disk;
-	struct cli r;
+	struct run_result r;
 
 	disk = tu_build_path("pc-bios/testfw/disk.img");
 	r = run((const char *[]){ "--good", g, "--bad", n, "--reaches", "pam-lock", "--disk", disk,
@@ -69,7 +40,7 @@ Test(bisect, reaches_milestone)
 				"-> bad\n"), "%s", r.out);
 	cr_expect(!strstr(r.out, "step 3"), "log2 steps only");
 	cr_expect(strstr(r.out, "first bad: #3 "), "%s", r.out);
-	cli_free(&r);
+	tu_run_free(&r);
 	free(g);
 	free(p);
 	free(d);
@@ -82,7 +53,7 @@ Test(bisect, same_stream_at_milestone)
 {
 	char *g = fw("testfw"), *p = fw("testfw-pam"), *d = fw("testfw-debug");
 	char *o = fw("testfw-port"), *disk = tu_build_path("pc-bios/testfw/disk.img");
-	struct cli r;
+	struct run_result r;
 
 	/* pam and debug leave the io of the pam-lock segment alone; port does not. */
 	r = run((const char *[]){ "--good", g, "--bad", o, "--same", "io@pam-lock", "--disk", disk,
@@ -91,14 +62,14 @@ Test(bisect, same_stream_at_milestone)
 	cr_expect(strstr(r.out, "io hash d66c8f268a598b40 (as the good image)"), "%s", r.out);
 	cr_expect(strstr(r.out, "first bad: #3 "), "%s", r.out);
 	cr_expect(strstr(r.out, "testfw-port.rom (the last good: #2 "), "%s", r.out);
-	cli_free(&r);
+	tu_run_free(&r);
 	/* Over the whole boot, the debug stream changes first at the debug variant. */
 	r = run((const char *[]){ "--good", g, "--bad", d, "--same", "debug", "--disk", disk, p, o,
 				  d, NULL });
 	cr_expect_eq(r.status, 0, "%s%s", r.out, r.err);
 	cr_expect(strstr(r.out, "first bad: #3 "), "%s", r.out);
 	cr_expect(strstr(r.out, "testfw-debug.rom (the last good: #2 "), "%s", r.out);
-	cli_free(&r);
+	tu_run_free(&r);
 	free(g);
 	free(p);
 	free(d);
@@ -110,7 +81,7 @@ Test(bisect, user_command)
 {
 	char *g = fw("testfw"), *p = fw("testfw-pam"), *d = fw("testfw-debug");
 	char *o = fw("testfw-port");
-	struct cli r;
+	struct run_result r;
 
 	r = run((const char *[]){ "--good", g, "--bad", o, "--run",
 				  "case \"$LOCKSTEP_FIRMWARE\" in *-debug.rom|*-port.rom) exit 1;; "
@@ -118,7 +89,7 @@ Test(bisect, user_command)
 	cr_expect_eq(r.status, 0, "%s%s", r.out, r.err);
 	cr_expect(strstr(r.out, "first bad: #2 "), "%s", r.out);
 	cr_expect(strstr(r.out, "command exit 1 -> bad\n"), "%s", r.out);
-	cli_free(&r);
+	tu_run_free(&r);
 	free(g);
 	free(p);
 	free(d);
@@ -129,33 +100,33 @@ Test(bisect, bad_brackets_and_usage)
 {
 	char *g = fw("testfw"), *n = fw("testfw-nolock");
 	char *disk = tu_build_path("pc-bios/testfw/disk.img");
-	struct cli r;
+	struct run_result r;
 
 	/* Without a disk the loader would poll the ATA status up to the cap. */
 	r = run((const char *[]){ "--good", n, "--bad", g, "--reaches", "pam-lock", "--disk", disk,
 				  NULL });
 	cr_expect_eq(r.status, 1);
 	cr_expect(strstr(r.out, "result: the good image does not pass the test\n"), "%s", r.out);
-	cli_free(&r);
+	tu_run_free(&r);
 	r = run((const char *[]){ "--good", g, "--bad", "/nonexistent.rom", "--reaches", "int19",
 				  "--max-icount", "100000", NULL });
 	cr_expect_eq(r.status, 125, "%s", r.out);
-	cli_free(&r);
+	tu_run_free(&r);
 	r = run((const char *[]){ "--good", g, "--bad", n, NULL });
 	cr_expect_eq(r.status, 2);
 	cr_expect_eq(tu_count_lines(r.err), 1);
-	cli_free(&r);
+	tu_run_free(&r);
 	r = run((const char *[]){ "--good", g, "--bad", n, "--reaches", "nowhere", NULL });
 	cr_expect_eq(r.status, 2);
 	cr_expect(strstr(r.err, "unknown milestone 'nowhere'"));
-	cli_free(&r);
+	tu_run_free(&r);
 	r = run((const char *[]){ "--trace", "a", NULL });
 	cr_expect_eq(r.status, 2);
-	cli_free(&r);
+	tu_run_free(&r);
 	r = run((const char *[]){ "--help", NULL });
 	cr_expect_eq(r.status, 0);
 	cr_expect(strstr(r.out, "usage: lockstep bisect"));
-	cli_free(&r);
+	tu_run_free(&r);
 	free(g);
 	free(n);
 	free(disk);

@@ -19,36 +19,7 @@
 #include "replay/trace_writer.h"
 #include "tests/testutil.h"
 
-struct cli {
-	int status;
-	char *out, *err;
-};
-
-static struct cli run(const char *const *args)
-{
-	struct cli r;
-	char *argv[40];
-	size_t ol, el;
-	FILE *o = open_memstream(&r.out, &ol), *e = open_memstream(&r.err, &el);
-	int argc = 0;
-
-	argv[argc++] = (char *)"diff";
-	while (args[argc - 1] && argc < 39) {
-		argv[argc] = (char *)args[argc - 1];
-		argc++;
-	}
-	argv[argc] = NULL;
-	r.status = diff_cmd_run(argc, argv, o, e);
-	fclose(o);
-	fclose(e);
-	return r;
-}
-
-static void cli_free(struct cli *r)
-{
-	free(r->out);
-	free(r->err);
-}
+#define run(...) tu_run_cmd(diff_cmd_run, "diff", __VA_ARGS__)
 
 static char *tmpname(const char *tag)
 {
@@ -182,7 +153,7 @@ Test(diff, stream_that_agrees_past_the_divergence)
 {
 	/* Event 1250 is a PAM write: the io chain keeps agreeing after it. */
 	char *a = synth(2000, UINT64_MAX), *b = synth(2000, 1250);
-	struct cli r = run((const char *[]){ a, b, "--no-pin", "--streams", "pam,io", NULL });
+	struct run_result r = run((const char *[]){ a, b, "--no-pin", "--streams", "pam,io", NULL });
 
 	cr_expect_eq(r.status, 1);
 	cr_expect(strstr(r.out, "stream io: identical\n"), "%s", r.out);
@@ -191,7 +162,7 @@ Test(diff, stream_that_agrees_past_the_divergence)
 	cr_expect(strstr(r.out, "after milestone 0:shadow-done (icount 12000); next milestone A "
 				"0:pam-lock (icount 13000), B 0:pam-lock (icount 13000)"), "%s", r.out);
 	cr_expect(strstr(r.out, "result: different (pam)\n"), "%s", r.out);
-	cli_free(&r);
+	tu_run_free(&r);
 	unlink(a);
 	unlink(b);
 	free(a);
@@ -202,7 +173,7 @@ Test(diff, different_disks_pin_the_instruction)
 {
 	char *a = record("pc-bios/testfw/testfw.rom", "pc-bios/testfw/disk.img");
 	char *b = record("pc-bios/testfw/testfw.rom", "pc-bios/testfw/disk-alt.img");
-	struct cli r = run((const char *[]){ a, b, NULL });
+	struct run_result r = run((const char *[]){ a, b, NULL });
 
 	cr_expect_eq(r.status, 1, "%s%s", r.out, r.err);
 	/* The first sector word that differs: "k\n" against "th". */
@@ -220,11 +191,11 @@ Test(diff, different_disks_pin_the_instruction)
 	cr_expect(strstr(r.out, "out dx, al\n"), "%s", r.out);
 	cr_expect(strstr(r.out, "  edx     000001f7   000001f7\n"), "%s", r.out);
 	cr_expect(strstr(r.out, "result: different (io, debug, milestone, all)\n"), "%s", r.out);
-	cli_free(&r);
+	tu_run_free(&r);
 	r = run((const char *[]){ a, a, NULL });
 	cr_expect_eq(r.status, 0);
 	cr_expect(strstr(r.out, "result: identical\n"));
-	cli_free(&r);
+	tu_run_free(&r);
 	unlink(a);
 	unlink(b);
 	free(a);
@@ -232,13 +203,13 @@ Test(diff, different_disks_pin_the_instruction)
 }
 
 /* The variants of the test firmware, compared semantically. */
-static struct cli variant(const char *name, const char *const *extra)
+static struct run_result variant(const char *name, const char *const *extra)
 {
 	char rom[64];
 	char *a, *b;
 	const char *args[24];
 	int n = 0;
-	struct cli r;
+	struct run_result r;
 
 	snprintf(rom, sizeof(rom), "pc-bios/testfw/testfw-%s.rom", name);
 	a = record("pc-bios/testfw/testfw.rom", "pc-bios/testfw/disk.img");
@@ -258,7 +229,7 @@ static struct cli variant(const char *name, const char *const *extra)
 
 Test(diff, variant_pam_value)
 {
-	struct cli r = variant("pam", NULL);
+	struct run_result r = variant("pam", NULL);
 
 	cr_expect_eq(r.status, 1, "%s", r.err);
 	cr_expect(strstr(r.out, "semantic comparison (the ROM images differ)\n"), "%s", r.out);
@@ -271,52 +242,52 @@ Test(diff, variant_pam_value)
 				"2151)\n"
 				"  A: out port=0x0cfd size=1 value=0x10   (icount 2154)\n"
 				"  B: out port=0x0cfd size=1 value=0x00   (icount 2154)\n"), "%s", r.out);
-	cli_free(&r);
+	tu_run_free(&r);
 	r = variant("pam", (const char *[]){ "--streams", "pam", NULL });
 	cr_expect(strstr(r.out, "first difference: segment 0:pam-unlock, stream pam, event 0 of the "
 				"segment\n"
 				"  A: PAM reg=0x59 0x20->0x10   (icount 2154)\n"
 				"  B: PAM reg=0x59 0x20->0x00   (icount 2154)\n"), "%s", r.out);
 	cr_expect(!strstr(r.out, " io "), "only the pam stream is shown");
-	cli_free(&r);
+	tu_run_free(&r);
 }
 
 Test(diff, variant_extra_port_write)
 {
-	struct cli r = variant("port", NULL);
+	struct run_result r = variant("port", NULL);
 
 	cr_expect_eq(r.status, 1);
 	cr_expect(strstr(r.out, "first difference: segment 0:pam-lock, stream io, event 0 of the "
 				"segment\n"
 				"  A: out port=0x0402 size=1 value=0x74   (icount 2168)\n"
 				"  B: out port=0x0080 size=1 value=0x42   (icount 2157)\n"), "%s", r.out);
-	cli_free(&r);
+	tu_run_free(&r);
 	/* Leaving the POST port out makes them equal. */
 	r = variant("port", (const char *[]){ "--ignore-port", "0x80", NULL });
 	cr_expect_eq(r.status, 0, "%s", r.out);
 	cr_expect(strstr(r.out, "result: identical\n"));
-	cli_free(&r);
+	tu_run_free(&r);
 }
 
 Test(diff, variant_debug_string)
 {
-	struct cli r = variant("debug", (const char *[]){ "--ignore-port", "0x402", NULL });
+	struct run_result r = variant("debug", (const char *[]){ "--ignore-port", "0x402", NULL });
 
 	cr_expect_eq(r.status, 1);
 	cr_expect(strstr(r.out, "first difference: segment 0:reset-vector, stream debug, event 0 of "
 				"the segment\n"
 				"  A: line 0x402 \"testfw: hello\"   (icount 14)\n"
 				"  B: line 0x402 \"testfw: hello, variant\"   (icount 14)\n"), "%s", r.out);
-	cli_free(&r);
+	tu_run_free(&r);
 	r = variant("debug", (const char *[]){ "--ignore-port", "0x402", "--debug-filter",
 					       "hello.*", NULL });
 	cr_expect_eq(r.status, 0, "%s", r.out);
-	cli_free(&r);
+	tu_run_free(&r);
 }
 
 Test(diff, variant_missing_lock)
 {
-	struct cli r = variant("nolock", (const char *[]){ "--streams", "milestone", NULL });
+	struct run_result r = variant("nolock", (const char *[]){ "--streams", "milestone", NULL });
 
 	cr_expect_eq(r.status, 1);
 	cr_expect(strstr(r.out, "0:pam-lock           milestone      1 "), "%s", r.out);
@@ -325,34 +296,34 @@ Test(diff, variant_missing_lock)
 				"the segment (segment only in A)\n"
 				"  A: MILESTONE pam-lock boot=0   (icount 2154)\n"
 				"  B: (no more events in this segment)\n"), "%s", r.out);
-	cli_free(&r);
+	tu_run_free(&r);
 }
 
 Test(diff, usage_errors)
 {
-	struct cli r = run((const char *[]){ "--help", NULL });
+	struct run_result r = run((const char *[]){ "--help", NULL });
 	cr_expect_eq(r.status, 0);
 	cr_expect(strstr(r.out, "usage: lockstep diff"));
-	cli_free(&r);
+	tu_run_free(&r);
 
 	r = run((const char *[]){ "a.trace", NULL });
 	cr_expect_eq(r.status, 2);
 	cr_expect_eq(tu_count_lines(r.err), 1, "%s", r.err);
-	cli_free(&r);
+	tu_run_free(&r);
 
 	r = run((const char *[]){ "a", "b", "--streams", "bogus", NULL });
 	cr_expect_eq(r.status, 2);
 	cr_expect(strstr(r.err, "bad stream list 'bogus'"));
-	cli_free(&r);
+	tu_run_free(&r);
 
 	r = run((const char *[]){ "a", "b", "--debug-filter", "(", NULL });
 	cr_expect_eq(r.status, 2);
 	cr_expect_eq(tu_count_lines(r.err), 1, "%s", r.err);
-	cli_free(&r);
+	tu_run_free(&r);
 
 	r = run((const char *[]){ "/nonexistent/a.trace", "/nonexistent/b.trace", NULL });
 	cr_expect_eq(r.status, 2);
 	cr_expect(strstr(r.err, "lockstep diff: /nonexistent/a.trace: "), "%s", r.err);
 	cr_expect_eq(tu_count_lines(r.err), 1);
-	cli_free(&r);
+	tu_run_free(&r);
 }

@@ -14,36 +14,7 @@
 #include "replay/regress.h"
 #include "tests/testutil.h"
 
-struct cli {
-	int status;
-	char *out, *err;
-};
-
-static struct cli run(const char *const *args)
-{
-	struct cli r;
-	char *argv[40];
-	size_t ol, el;
-	FILE *o = open_memstream(&r.out, &ol), *e = open_memstream(&r.err, &el);
-	int argc = 0;
-
-	argv[argc++] = (char *)"regress";
-	while (args[argc - 1] && argc < 39) {
-		argv[argc] = (char *)args[argc - 1];
-		argc++;
-	}
-	argv[argc] = NULL;
-	r.status = regress_cmd_run(argc, argv, o, e);
-	fclose(o);
-	fclose(e);
-	return r;
-}
-
-static void cli_free(struct cli *r)
-{
-	free(r->out);
-	free(r->err);
-}
+#define run(...) tu_run_cmd(regress_cmd_run, "regress", __VA_ARGS__)
 
 static char *tmpdir(void)
 {
@@ -74,14 +45,14 @@ Test(regress, update_then_unchanged_then_changed)
 	char *disk = tu_build_path("pc-bios/testfw/disk.img");
 	char *rom = tu_build_path("pc-bios/testfw/testfw.rom");
 	char *port = tu_build_path("pc-bios/testfw/testfw-port.rom");
-	struct cli r;
+	struct run_result r;
 	char *text;
 	size_t n;
 
 	copy(rom, fw);
 	r = run((const char *[]){ "--golden", golden, "--update", "--disk", disk, fw, NULL });
 	cr_assert_eq(r.status, 0, "%s", r.err);
-	cli_free(&r);
+	tu_run_free(&r);
 	text = (char *)tu_read_file(golden, &n);
 	cr_assert(text);
 	text = realloc(text, n + 1);
@@ -96,7 +67,7 @@ Test(regress, update_then_unchanged_then_changed)
 	cr_expect(strstr(r.out, "testfw.rom                      41       0    0       0  "
 				"debug-exit\n"), "%s", r.out);
 	cr_expect(strstr(r.out, "result: unchanged\n"));
-	cli_free(&r);
+	tu_run_free(&r);
 
 	/* The same name, the image with the extra port write. */
 	copy(port, fw);
@@ -108,7 +79,7 @@ Test(regress, update_then_unchanged_then_changed)
 	cr_expect(strstr(r.out, "changed: testfw.rom 0:pam-lock io: 16 d66c8f268a598b40 -> 17 "),
 		  "%s", r.out);
 	cr_expect(strstr(r.out, "result: changed\n"));
-	cli_free(&r);
+	tu_run_free(&r);
 
 	unlink(fw);
 	unlink(golden);
@@ -128,7 +99,7 @@ Test(regress, checked_in_golden_file_matches)
 	char *fw[5];
 	static const char *const names[5] = { "testfw", "testfw-pam", "testfw-port", "testfw-debug",
 					      "testfw-nolock" };
-	struct cli r;
+	struct run_result r;
 
 	for (int i = 0; i < 5; i++) {
 		char rel[64];
@@ -140,7 +111,7 @@ Test(regress, checked_in_golden_file_matches)
 	cr_expect_eq(r.status, 0, "%s%s", r.out, r.err);
 	cr_expect(strstr(r.out, "testfw-nolock.rom               36       0    0       0  "
 				"debug-exit\n"), "%s", r.out);
-	cli_free(&r);
+	tu_run_free(&r);
 	for (int i = 0; i < 5; i++)
 		free(fw[i]);
 	free(golden);
@@ -150,13 +121,13 @@ Test(regress, checked_in_golden_file_matches)
 Test(regress, missing_firmware_exits_125)
 {
 	char *dir = tmpdir(), *golden = join(dir, "g.txt");
-	struct cli r = run((const char *[]){ "--golden", golden, "--update",
+	struct run_result r = run((const char *[]){ "--golden", golden, "--update",
 					     "/nonexistent/bios.bin", NULL });
 
 	cr_expect_eq(r.status, 125);
 	cr_expect(strstr(r.err, "cannot boot /nonexistent/bios.bin"), "%s", r.err);
 	cr_expect(access(golden, F_OK) != 0, "no golden file written");
-	cli_free(&r);
+	tu_run_free(&r);
 	rmdir(dir);
 	free(dir);
 	free(golden);
@@ -164,22 +135,22 @@ Test(regress, missing_firmware_exits_125)
 
 Test(regress, usage_errors)
 {
-	struct cli r = run((const char *[]){ "--help", NULL });
+	struct run_result r = run((const char *[]){ "--help", NULL });
 	cr_expect_eq(r.status, 0);
 	cr_expect(strstr(r.out, "usage: lockstep regress"));
-	cli_free(&r);
+	tu_run_free(&r);
 	r = run((const char *[]){ "x.rom", NULL });
 	cr_expect_eq(r.status, 2);
 	cr_expect_str_eq(r.err, "lockstep regress: needs --golden FILE (try 'lockstep regress "
 				"--help')\n");
-	cli_free(&r);
+	tu_run_free(&r);
 	r = run((const char *[]){ "--golden", "/nonexistent/g", "x.rom", NULL });
 	cr_expect_eq(r.status, 2);
 	cr_expect_eq(tu_count_lines(r.err), 1);
-	cli_free(&r);
+	tu_run_free(&r);
 	r = run((const char *[]){ "--golden", "g", "-m", "lots", "x.rom", NULL });
 	cr_expect_eq(r.status, 2);
-	cli_free(&r);
+	tu_run_free(&r);
 }
 
 /* qboot finds no kernel and dies: it must still give a segment table. */
@@ -187,7 +158,7 @@ Test(regress, real_firmware_that_dies)
 {
 	const char *qboot = "/usr/share/qemu/qboot.rom";
 	char *dir, *golden;
-	struct cli r;
+	struct run_result r;
 
 	if (access(qboot, R_OK))
 		cr_skip_test("%s is not installed", qboot);
@@ -195,12 +166,12 @@ Test(regress, real_firmware_that_dies)
 	golden = join(dir, "g.txt");
 	r = run((const char *[]){ "--golden", golden, "--update", qboot, NULL });
 	cr_assert_eq(r.status, 0, "%s", r.err);
-	cli_free(&r);
+	tu_run_free(&r);
 	r = run((const char *[]){ "--golden", golden, qboot, NULL });
 	cr_expect_eq(r.status, 0, "%s", r.out);
 	cr_expect(strstr(r.out, "qboot.rom"), "%s", r.out);
 	cr_expect(strstr(r.out, "  dead\n"), "%s", r.out);
-	cli_free(&r);
+	tu_run_free(&r);
 	{
 		size_t n;
 		char *text = (char *)tu_read_file(golden, &n);

@@ -63,6 +63,26 @@ struct run_result tu_run(const char *const *args)
 	return r;
 }
 
+struct run_result tu_run_cmd(tu_cmd_fn fn, const char *name, const char *const *args)
+{
+	struct run_result r;
+	char *argv[64];
+	size_t ol, el;
+	FILE *o = open_memstream(&r.out, &ol), *e = open_memstream(&r.err, &el);
+	int argc = 0;
+
+	argv[argc++] = (char *)name;
+	while (args && args[argc - 1] && argc < 63) {
+		argv[argc] = (char *)args[argc - 1];
+		argc++;
+	}
+	argv[argc] = NULL;
+	r.status = fn(argc, argv, o, e);
+	fclose(o);
+	fclose(e);
+	return r;
+}
+
 void tu_run_free(struct run_result *r)
 {
 	free(r->out);

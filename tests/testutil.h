@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* Result of running the lockstep binary. out/err are NUL-terminated, malloc'd. */
 struct run_result {
@@ -16,6 +17,11 @@ struct run_result {
  * from /dev/null. */
 struct run_result tu_run(const char *const *args);
 void tu_run_free(struct run_result *r);
+
+/* Run a subcommand in-process: fn(argc, argv, out, err) with argv[0] = name
+ * and the NULL-terminated args after it; out and err are captured. */
+typedef int (*tu_cmd_fn)(int argc, char **argv, FILE *out, FILE *err);
+struct run_result tu_run_cmd(tu_cmd_fn fn, const char *name, const char *const *args);
 
 /* Path of a file in the build tree or the source tree (static buffer per call
  * site is not used: returns malloc'd). */
