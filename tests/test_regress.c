@@ -186,3 +186,55 @@ Test(regress, real_firmware_that_dies)
 	free(dir);
 	free(golden);
 }
+
+/* The Debian firmware corpus: every image boots (or dies) deterministically,
+ * so a golden file written by one run matches the next; SeaBIOS and the
+ * Bochs BIOS reach the MBR segment, qboot (microvm) does not. */
+Test(regress, debian_firmware_corpus_is_stable, .timeout = 300)
+{
+	static const char *const corpus[] = {
+		"/usr/share/seabios/bios.bin", "/usr/share/seabios/bios-256k.bin",
+		"/usr/share/qemu/bios-microvm.bin", "/usr/share/bochs/BIOS-bochs-latest",
+		"/usr/share/bochs/BIOS-bochs-legacy", "/usr/share/qemu/qboot.rom",
+	};
+	const char *args[16];
+	char *dir = tmpdir(), *golden = join(dir, "debian.txt"), *disk = tu_build_path("pc-bios/demo.img");
+	struct run_result r;
+	int n = 0;
+
+	for (size_t i = 0; i < sizeof(corpus) / sizeof(corpus[0]); i++)
+		if (access(corpus[i], R_OK))
+			cr_skip_test("%s is not installed (scripts/setup installs it)", corpus[i]);
+	args[n++] = "--golden";
+	args[n++] = golden;
+	args[n++] = "--update";
+	args[n++] = "--disk";
+	args[n++] = disk;
+	for (size_t i = 0; i < sizeof(corpus) / sizeof(corpus[0]); i++)
+		args[n++] = corpus[i];
+	args[n] = NULL;
+	r = run(args);
+	cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
+	tu_run_free(&r);
+	/* Again without --update: unchanged, exit 0. */
+	memmove(args + 2, args + 3, (size_t)(n - 2) * sizeof(args[0]));
+	r = run(args);
+	cr_expect_eq(r.status, 0, "%s%s", r.out, r.err);
+	tu_run_free(&r);
+	size_t len;
+	char *text = (char *)tu_read_file(golden, &len);
+	cr_assert(text);
+	text = realloc(text, len + 1);
+	text[len] = 0;
+	cr_expect(strstr(text, "\nbios.bin 0:mbr io "), "SeaBIOS reaches the MBR");
+	cr_expect(strstr(text, "\nbios-256k.bin 0:mbr io "), "bios-256k reaches the MBR");
+	cr_expect(strstr(text, "\nBIOS-bochs-latest 0:mbr io "), "the Bochs BIOS reaches the MBR");
+	cr_expect(strstr(text, "\nBIOS-bochs-legacy 0:mbr io "), "the legacy Bochs BIOS reaches the MBR");
+	cr_expect(!strstr(text, "\nqboot.rom 0:mbr "), "qboot boots no disk");
+	free(text);
+	unlink(golden);
+	rmdir(dir);
+	free(dir);
+	free(golden);
+	free(disk);
+}
