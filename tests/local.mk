@@ -57,11 +57,14 @@ tests_test_board_SOURCES = tests/test_board.c tests/board/board.c tests/board/bo
 	tests/testutil.c tests/testutil.h
 tests_test_board_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_test_board_LDADD = $(TEST_LDADD)
-check_DATA += tests/board/benchstub.bin
+check_DATA += tests/board/benchstub.bin tests/guests/board_rep_irq.bin
 CLEANFILES += tests/board/benchstub.bin tests/board/benchstub.o
-EXTRA_DIST += tests/board/benchstub.S
+EXTRA_DIST += tests/board/benchstub.S tests/guests/board_rep_irq.S
 tests/board/benchstub.o: $(srcdir)/tests/board/benchstub.S
 	@mkdir -p tests/board
 	$(AM_V_GEN)$(GUEST_AS) -o $@ $<
 tests/board/benchstub.bin: tests/board/benchstub.o
 	$(AM_V_GEN)$(GUEST_LD) -Ttext 0x8000 --oformat binary -o $@ $<
+# Board guests are raw binaries linked at 0x1000 (real mode, 0:1000).
+tests/guests/board_%.bin: tests/guests/board_%.o
+	$(AM_V_GEN)$(GUEST_LD) -Ttext 0x1000 --oformat binary -o $@ $<

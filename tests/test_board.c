@@ -87,3 +87,26 @@ Test(board, cli_hlt_is_dead)
 	cr_expect_eq(cpu_icount(b.cpu), 2);
 	board_free(&b);
 }
+
+/* Assembled from tests/guests/board_rep_irq.S: a timer interrupt lands in the
+ * middle of `rep stosb`, and the REP resumes and completes. */
+Test(board, interrupt_in_the_middle_of_rep)
+{
+	char *path = tu_build_path("tests/guests/board_rep_irq.bin");
+	size_t len;
+	uint8_t *code = tu_read_file(path, &len);
+	struct board b;
+
+	cr_assert(code, "%s missing (built by make check)", path);
+	cr_assert_eq(board_init(&b, 1u << 20), 0);
+	cr_assert_eq(board_load(&b, 0x1000, code, len), 0);
+	board_enter_real(&b, 0, 0x1000);
+	cr_expect_eq(board_run(&b, 1000000), BOARD_EXIT);
+	cr_expect_eq(b.exit_code, 0, "check %d failed", b.exit_code);
+	cr_expect_str_eq(b.out ? b.out : "", "rep-irq ok");
+	/* 60000 iterations each retire: the REP alone is 60000 of the icount. */
+	cr_expect_gt(cpu_icount(b.cpu), 60000);
+	board_free(&b);
+	free(code);
+	free(path);
+}
