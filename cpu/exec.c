@@ -18,10 +18,7 @@
 #define IC_BITS 14
 #define IC_SIZE (1u << IC_BITS)
 struct ic_entry {
-	uint32_t tag;          /* physical address, or IC_INVALID */
-	uint32_t gen;          /* valid only while equal to block_cache.gen */
-	uint32_t pgen;         /* ... and to the page's entry in block_cache.pgen */
-	uint8_t code32;
+	uint64_t key;          /* ic_key() of the decode, 0 when empty */
 	struct insn insn;
 };
 #define IC_INVALID 0xffffffffu   /* an instruction there is never cached */
@@ -38,24 +35,45 @@ struct code_map {
 };
 struct block_cache {
 	struct code_map cmap[CMAP_SIZE];
-	uint32_t gen;          /* bumping it drops every entry at once */
-	uint32_t pgen[PGEN_SIZE]; /* per physical page (hashed): bumping drops a page */
+	/* Per physical page (hashed), starting at 1: bumping one drops a
+	 * page's entries, bumping all drops every entry. */
+	uint32_t pgen[PGEN_SIZE];
 	struct ic_entry e[IC_SIZE];
 };
-
-void cpu_code_flush_all(struct cpu *c)
-{
-	if (++c->bc->gen == 0) {
-		/* wrapped: really clear, so no stale entry can match again */
-		for (unsigned k = 0; k < IC_SIZE; k++)
-			c->bc->e[k].tag = IC_INVALID;
-		c->bc->gen = 1;
-	}
-}
 
 static inline uint32_t *page_gen(struct cpu *c, uint32_t phys)
 {
 	return &c->bc->pgen[(phys >> 12) & (PGEN_SIZE - 1)];
+}
+
+/* An entry is valid when its key equals the key of the lookup: physical
+ * address, code size and the page's generation (never 0: pgen >= 1). */
+static inline uint64_t ic_key(struct cpu *c, uint32_t phys, int code32)
+{
+	return ((uint64_t)*page_gen(c, phys) << 33) | ((uint64_t)code32 << 32) | phys;
+}
+
+void cpu_fetch_reset(struct cpu *c)
+{
+	c->fc_lo = 1;
+	c->fc_span = 0;
+	c->fc_key = ~0ull;     /* no key: ic_key() of IC_INVALID is never stored */
+	c->fc_ents = c->bc->e;
+}
+
+void cpu_code_flush_all(struct cpu *c)
+{
+	for (unsigned k = 0; k < PGEN_SIZE; k++) {
+		if (++c->bc->pgen[k] >= (1u << 31)) {
+			/* would wrap out of the key: really clear */
+			for (unsigned j = 0; j < IC_SIZE; j++)
+				c->bc->e[j].key = 0;
+			for (unsigned j = 0; j < PGEN_SIZE; j++)
+				c->bc->pgen[j] = 1;
+			break;
+		}
+	}
+	cpu_fetch_reset(c);
 }
 
 static struct code_map *code_map(struct cpu *c, uint32_t phys)
@@ -66,7 +84,11 @@ static struct code_map *code_map(struct cpu *c, uint32_t phys)
 /* Drops the page's entries (and those of pages sharing its pgen slot). */
 static void code_invalidate_page(struct cpu *c, uint32_t page)
 {
-	++*page_gen(c, page);
+	if (++*page_gen(c, page) >= (1u << 31)) {
+		cpu_code_flush_all(c);
+		return;
+	}
+	cpu_fetch_reset(c);
 	struct code_map *m = code_map(c, page);
 	if (m->page == page)
 		memset(m->bits, 0, sizeof(m->bits));
@@ -139,7 +161,9 @@ struct cpu *cpu_new(struct mem *mem, const struct cpu_bus *bus, const struct cpu
 		free(c);
 		return NULL;
 	}
-	c->bc->gen = 1;        /* calloc'd entries carry gen 0: never valid */
+	for (unsigned k = 0; k < PGEN_SIZE; k++)
+		c->bc->pgen[k] = 1;   /* calloc'd entries carry key 0: never valid */
+	cpu_fetch_reset(c);
 	for (unsigned k = 0; k < CMAP_SIZE; k++)
 		c->bc->cmap[k].page = IC_INVALID;
 	c->mem = mem;
@@ -236,6 +260,28 @@ void cpu_set_hooks(struct cpu *c, const struct cpu_hooks *h)
 		memset(&c->hooks, 0, sizeof(c->hooks));
 }
 
+/* Open the fetch window on the code page of CS:eip (linear lin, physical
+ * phys): EIPs from the page's first byte (or 0) to its last byte under the
+ * current CS and CPL. Only when the whole rest of the page is within the
+ * CS limit, so a cached instruction (never crossing the page) found through
+ * the window needs no limit check. */
+static void fetch_window_set(struct cpu *c, uint32_t eip, uint32_t lin, uint32_t phys,
+			     int code32)
+{
+	const struct seg *cs = &c->seg[SEG_CS];
+	uint32_t o = lin & 0xfffu;
+	uint32_t lo = eip >= o ? eip - o : 0;
+	uint64_t hi = (uint64_t)eip + (0xfffu - o);
+	if (hi > cs->limit)
+		return;
+	uint32_t phys_lo = phys - (eip - lo);
+	c->fc_lo = lo;
+	c->fc_span = (uint32_t)(hi - lo);
+	c->fc_key = ic_key(c, phys_lo, code32);
+	c->fc_ents = &c->bc->e[phys_lo & (IC_SIZE - 1)];
+	c->fc_ipmask = code32 ? 0xffffffffu : 0xffffu;
+}
+
 /* Fetch and decode the instruction at CS:EIP. Returns a cached decode, or
  * *tmp for instructions that cross a page (never cached). */
 static const struct insn *fetch(struct cpu *c, struct insn *tmp)
@@ -258,10 +304,10 @@ static const struct insn *fetch(struct cpu *c, struct insn *tmp)
 		c->fetch_user = user;
 	}
 	struct ic_entry *e = &c->bc->e[phys & (IC_SIZE - 1)];
-	if (e->tag == phys && e->gen == c->bc->gen && e->pgen == *page_gen(c, phys) &&
-	    e->code32 == code32) {
+	if (e->key == ic_key(c, phys, code32)) {
 		if (eip + e->insn.len - 1 > cs->limit)
 			cpu_gp0(c);
+		fetch_window_set(c, eip, lin, phys, code32);
 		return &e->insn;
 	}
 	const uint8_t *host = mmu_code_page(c, lin, &phys);
@@ -294,16 +340,15 @@ static const struct insn *fetch(struct cpu *c, struct insn *tmp)
 	}
 	if (crossed || phys == IC_INVALID)
 		return tmp;
-	e->tag = phys;
-	e->gen = c->bc->gen;
-	e->pgen = *page_gen(c, phys);
-	code_map_add(c, phys, e->insn.len);
-	e->code32 = (uint8_t)code32;
+	e->key = ic_key(c, phys, code32);
 	e->insn = *tmp;
+	/* The new instruction's bytes, not the slot's previous occupant's. */
+	code_map_add(c, phys, e->insn.len);
 	if (!mem_code_page_marked(c->mem, phys)) {
 		mem_mark_code_page(c->mem, phys);
 		tlb_drop_write_ptrs(c, phys & ~0xfffu);
 	}
+	fetch_window_set(c, eip, lin, phys, code32);
 	return &e->insn;
 }
 
@@ -370,6 +415,86 @@ void cpu_rep_retire(struct cpu *c, const struct insn *i)
 	retire(c, i, c->seg[SEG_CS].sel, c->eip);
 }
 
+/* The slow half of an instruction boundary after a handler ran: interrupt
+ * shadow countdown, REP early exits, the single-step trap and HLT. Same
+ * order as the fast path in run_loop() takes when none of them applies. */
+static void finish_slow(struct cpu *c, const struct insn *i, uint16_t cs, uint32_t eip,
+			uint32_t tf)
+{
+	if (c->inhibit)
+		c->inhibit--;
+	if (c->skip_retire)
+		return;
+	retire(c, i, cs, eip);
+	if (tf) {
+		/* Single-step trap after the instruction (SDM Vol. 3 §17.3.1.4). */
+		c->dr[6] |= 0x4000;
+		c->delivering = EXC_DB;
+		cpu_deliver(c, EXC_DB, EXC_NO_ERROR, INT_EXCEPTION, c->eip);
+		c->delivering = -1;
+	}
+	if (c->halted) {
+		if (c->hooks.hlt)
+			c->hooks.hlt(c->hooks.opaque, c);
+	}
+}
+
+/* Instruction boundaries until a stop. Kept out of cpu_run() so the
+ * setjmp there does not force this loop's state into memory. */
+static __attribute__((noinline)) enum cpu_stop run_loop(struct cpu *c)
+{
+	struct insn tmp;
+	for (;;) {
+		/* One test for the rare boundary work: stop requests, pending
+		 * SMI/NMI/INTR lines, HLT, an interrupt shadow, a yielded REP. */
+		if (__builtin_expect(c->ev != 0, 0)) {
+			if (c->stop_request) {
+				c->stop_request = 0;
+				return CPU_STOP_REQUEST;
+			}
+			if (c->icount >= c->icount_limit || c->cycles >= c->cycle_limit)
+				return CPU_STOP_DEADLINE;
+			if (c->inhibit == 0 && irq_pending(c)) {
+				take_interrupt(c);
+				/* A hook that asked to stop on this delivery stops at
+				 * the handler's first instruction, before it runs. */
+				if (c->stop_request)
+					continue;
+			} else if (c->halted) {
+				return CPU_STOP_HLT;
+			}
+		} else if (c->icount >= c->icount_limit || c->cycles >= c->cycle_limit) {
+			return CPU_STOP_DEADLINE;
+		}
+		uint32_t eip = c->eip;
+		const struct insn *i;
+		uint32_t next;
+		/* Fast path: the fetch window of the current code page. */
+		uint32_t off = eip - c->fc_lo;
+		const struct ic_entry *e = c->fc_ents + off;
+		if (__builtin_expect(off <= c->fc_span, 1) && e->key == c->fc_key + off) {
+			i = &e->insn;
+			next = (eip + i->len) & c->fc_ipmask;
+		} else {
+			i = fetch(c, &tmp);
+			next = (c->seg[SEG_CS].attr & ATTR_DB) ? eip + i->len
+							       : ((eip + i->len) & 0xffff);
+		}
+		uint16_t cs = c->seg[SEG_CS].sel;
+		uint32_t tf = c->eflags & FL_TF;
+		c->eip_next = next;
+		c->cur_len = i->len;
+		c->skip_retire = 0;
+		i->fn(c, i);
+		c->eip = c->eip_next;
+		if (__builtin_expect((c->ev & EV_AFTER_MASK) | tf, 0)) {
+			finish_slow(c, i, cs, eip, tf);
+			continue;
+		}
+		retire(c, i, cs, eip);
+	}
+}
+
 enum cpu_stop cpu_run(struct cpu *c, uint64_t icount_limit, uint64_t cycle_limit)
 {
 	c->icount_limit = icount_limit;
@@ -378,6 +503,7 @@ enum cpu_stop cpu_run(struct cpu *c, uint64_t icount_limit, uint64_t cycle_limit
 	if (c->shutdown)
 		return CPU_STOP_SHUTDOWN;
 	mmu_check_generation(c);
+	cpu_fetch_reset(c);    /* CS or CPL may have been set from outside */
 	if (setjmp(c->jb)) {
 		/* A fault: the instruction did not retire; deliver the exception. */
 		int vec = c->fault_vec, err = c->fault_err;
@@ -397,51 +523,9 @@ enum cpu_stop cpu_run(struct cpu *c, uint64_t icount_limit, uint64_t cycle_limit
 		cpu_deliver(c, vec, err, INT_EXCEPTION, c->eip);
 		c->delivering = -1;
 		c->inhibit = 0;
+		cpu_fetch_reset(c);
 	}
-	struct insn tmp;
-	for (;;) {
-		if (c->stop_request) {
-			c->stop_request = 0;
-			return CPU_STOP_REQUEST;
-		}
-		if (c->icount >= c->icount_limit || c->cycles >= c->cycle_limit)
-			return CPU_STOP_DEADLINE;
-		if (__builtin_expect(c->inhibit == 0 && irq_pending(c), 0)) {
-			take_interrupt(c);
-			/* A hook that asked to stop on this delivery stops at the
-			 * handler's first instruction, before it runs. */
-			if (c->stop_request)
-				continue;
-		} else if (c->halted) {
-			return CPU_STOP_HLT;
-		}
-		const struct insn *i = fetch(c, &tmp);
-		uint32_t eip = c->eip;
-		uint16_t cs = c->seg[SEG_CS].sel;
-		uint32_t tf = c->eflags & FL_TF;
-		c->eip_next = (c->seg[SEG_CS].attr & ATTR_DB) ? eip + i->len
-							    : ((eip + i->len) & 0xffff);
-		c->cur_len = i->len;
-		c->skip_retire = 0;
-		i->fn(c, i);
-		c->eip = c->eip_next;
-		if (c->inhibit)
-			c->inhibit--;
-		if (c->skip_retire)
-			continue;
-		retire(c, i, cs, eip);
-		if (__builtin_expect(tf != 0, 0)) {
-			/* Single-step trap after the instruction (SDM Vol. 3 §17.3.1.4). */
-			c->dr[6] |= 0x4000;
-			c->delivering = EXC_DB;
-			cpu_deliver(c, EXC_DB, EXC_NO_ERROR, INT_EXCEPTION, c->eip);
-			c->delivering = -1;
-		}
-		if (c->halted) {
-			if (c->hooks.hlt)
-				c->hooks.hlt(c->hooks.opaque, c);
-		}
-	}
+	return run_loop(c);
 }
 
 void cpu_request_stop(struct cpu *c) { c->stop_request = 1; }

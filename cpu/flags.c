@@ -76,7 +76,7 @@ void flags_set_arith(struct cpu *c, uint32_t arith)
 	c->eflags = (c->eflags & ~FL_ARITH) | (arith & FL_ARITH);
 }
 
-int flags_cf(const struct cpu *c)
+int flags_cf_slow(const struct cpu *c)
 {
 	if (c->lf.op == LF_NONE)
 		return c->eflags & FL_CF;
@@ -102,7 +102,7 @@ static int get_pf(const struct cpu *c)
 }
 
 /* Condition codes tttn (SDM Vol. 2 App. B.1.4.7): bit 0 negates. */
-int flags_cond(const struct cpu *c, int cc)
+int flags_cond_slow(const struct cpu *c, int cc)
 {
 	int r;
 	switch (cc >> 1) {

@@ -115,6 +115,7 @@ struct tlb_entry {
 enum acc { ACC_READ = 0, ACC_WRITE = 1, ACC_EXEC = 2 };
 
 struct block_cache;
+struct ic_entry;
 
 struct cpu {
 	uint32_t r[8];
@@ -128,10 +129,21 @@ struct cpu {
 	uint32_t cr0, cr2, cr3, cr4;
 	uint32_t dr[8];
 	uint8_t cpl;
-	uint8_t halted;
-	uint8_t inhibit;       /* interrupt shadow for the next instruction */
-	uint8_t intr;          /* INTR line level */
-	uint8_t nmi_pending, smi_pending, nmi_blocked, in_smm;
+	/* The run loop tests all of these at once through ev: any nonzero
+	 * byte sends an instruction boundary down the slow path. */
+	union {
+		uint64_t ev;
+		struct {
+			uint8_t intr;          /* INTR line level */
+			uint8_t nmi_pending, smi_pending;
+			uint8_t stop_request;
+			uint8_t halted;
+			uint8_t inhibit;       /* interrupt shadow for the next instruction */
+			uint8_t skip_retire;   /* an interrupted REP retired its iterations itself */
+			uint8_t ev_pad;        /* always 0 */
+		};
+	};
+	uint8_t nmi_blocked, in_smm;
 	uint8_t a20;
 	uint32_t smbase;
 	uint32_t sysenter_cs, sysenter_esp, sysenter_eip;
@@ -140,8 +152,6 @@ struct cpu {
 
 	uint64_t icount, cycles;
 	uint64_t icount_limit, cycle_limit;
-	uint8_t stop_request;
-	uint8_t skip_retire;   /* an interrupted REP retired its iterations itself */
 	uint8_t cur_len;       /* length of the executing instruction */
 	int8_t delivering;     /* vector being delivered, -1 when none */
 	uint8_t shutdown;
@@ -157,6 +167,16 @@ struct cpu {
 	uint32_t fetch_page;   /* linear page of the last fetch (1: none) */
 	uint32_t fetch_phys;   /* its physical page */
 	uint8_t fetch_user;    /* translated for a CPL-3 fetch */
+	/* Fetch window (cpu/exec.c): an EIP with off = eip - fc_lo <= fc_span
+	 * has its decoded slot at fc_ents + off, valid when the slot's key is
+	 * fc_key + off. It assumes the CS, CPL and paging it was opened with:
+	 * cpu_fetch_reset() drops it when they change (seg_update_checks() on
+	 * CS, which every CS or CPL change is followed by; TLB flushes; code
+	 * invalidation; cpu_run() entry). */
+	uint32_t fc_lo, fc_span;
+	uint32_t fc_ipmask;    /* 0xffff for 16-bit code */
+	uint64_t fc_key;
+	const struct ic_entry *fc_ents;
 	uint32_t wr_pa;        /* CPU write being passed to mem/ (code-write handler) */
 	unsigned wr_len;
 	uint64_t mem_gen;
@@ -164,6 +184,14 @@ struct cpu {
 	struct block_cache *bc;
 	int logged_unimpl;
 };
+
+/* The bytes of cpu.ev checked after an instruction (halted, inhibit,
+ * skip_retire, ev_pad). */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define EV_AFTER_MASK 0xffffffff00000000ull
+#else
+#define EV_AFTER_MASK 0x00000000ffffffffull
+#endif
 
 /* ---- registers ---- */
 static inline uint8_t reg8(const struct cpu *c, int n)
@@ -215,9 +243,20 @@ static inline int cpu_ss32(const struct cpu *c) { return (c->seg[SEG_SS].attr & 
 uint32_t flags_get(struct cpu *c);                 /* full EFLAGS, materialised */
 void flags_set(struct cpu *c, uint32_t v, uint32_t mask); /* write bits in mask */
 void flags_set_arith(struct cpu *c, uint32_t arith);     /* replace OSZAPC */
-int flags_cf(const struct cpu *c);
+int flags_cf_slow(const struct cpu *c);
+/* CF (nonzero when set); the common lazy cases inline. */
+static inline int flags_cf(const struct cpu *c)
+{
+	switch (c->lf.op) {
+	case LF_NONE: return c->eflags & FL_CF;
+	case LF_SUB: return c->lf.s1 < c->lf.s2;
+	case LF_LOGIC: return 0;
+	case LF_INC: case LF_DEC: return c->lf.cin;
+	default: return flags_cf_slow(c);
+	}
+}
 uint32_t flags_writable(const struct cpu *c, int size);
-int flags_cond(const struct cpu *c, int cc);       /* Jcc condition 0-15 */
+int flags_cond_slow(const struct cpu *c, int cc);
 extern const uint8_t flags_parity[256];
 static inline void lf_set(struct cpu *c, int op, int size, uint32_t res, uint32_t s1, uint32_t s2)
 {
@@ -226,6 +265,81 @@ static inline void lf_set(struct cpu *c, int op, int size, uint32_t res, uint32_
 	c->lf.res = res;
 	c->lf.s1 = s1;
 	c->lf.s2 = s2;
+}
+
+/* Jcc condition tttn 0-15 (SDM Vol. 2 App. B.1.4.7; bit 0 negates). The
+ * common cases inline: flags already in EFLAGS, the last operation a
+ * SUB/CMP or a logic op, and ZF/SF after any lazy operation; the same
+ * results as flags_cond_slow(). */
+static inline __attribute__((always_inline)) int flags_cond(const struct cpu *c, int cc)
+{
+	const struct lazy_flags *l = &c->lf;
+	uint32_t f = c->eflags, sign = size_sign(l->size);
+	int r;
+	switch (cc >> 1) {
+	case 0:         /* O */
+		if (l->op == LF_NONE)
+			r = (f & FL_OF) != 0;
+		else if (l->op == LF_SUB)
+			r = ((l->s1 ^ l->s2) & (l->s1 ^ l->res) & sign) != 0;
+		else if (l->op == LF_LOGIC)
+			r = 0;
+		else
+			return flags_cond_slow(c, cc);
+		break;
+	case 1:         /* B */
+		if (l->op == LF_NONE)
+			r = (f & FL_CF) != 0;
+		else if (l->op == LF_SUB)
+			r = l->s1 < l->s2;
+		else if (l->op == LF_LOGIC)
+			r = 0;
+		else
+			return flags_cond_slow(c, cc);
+		break;
+	case 2:         /* Z */
+		r = l->op == LF_NONE ? (f & FL_ZF) != 0 : l->res == 0;
+		break;
+	case 3:         /* BE */
+		if (l->op == LF_NONE)
+			r = (f & (FL_CF | FL_ZF)) != 0;
+		else if (l->op == LF_SUB)
+			r = l->s1 < l->s2 || l->res == 0;
+		else if (l->op == LF_LOGIC)
+			r = l->res == 0;
+		else
+			return flags_cond_slow(c, cc);
+		break;
+	case 4:         /* S */
+		r = l->op == LF_NONE ? (f & FL_SF) != 0 : (l->res & sign) != 0;
+		break;
+	case 5:         /* P */
+		r = l->op == LF_NONE ? (f & FL_PF) != 0 : flags_parity[l->res & 0xff];
+		break;
+	case 6:         /* L: SF != OF */
+		if (l->op == LF_NONE)
+			r = ((f & FL_SF) != 0) != ((f & FL_OF) != 0);
+		else if (l->op == LF_SUB)
+			r = ((l->res & sign) != 0) !=
+			    (((l->s1 ^ l->s2) & (l->s1 ^ l->res) & sign) != 0);
+		else if (l->op == LF_LOGIC)
+			r = (l->res & sign) != 0;
+		else
+			return flags_cond_slow(c, cc);
+		break;
+	default:        /* LE: ZF or SF != OF */
+		if (l->op == LF_NONE)
+			r = (f & FL_ZF) || ((f & FL_SF) != 0) != ((f & FL_OF) != 0);
+		else if (l->op == LF_SUB)
+			r = l->res == 0 || ((l->res & sign) != 0) !=
+			    (((l->s1 ^ l->s2) & (l->s1 ^ l->res) & sign) != 0);
+		else if (l->op == LF_LOGIC)
+			r = l->res == 0 || (l->res & sign) != 0;
+		else
+			return flags_cond_slow(c, cc);
+		break;
+	}
+	return r ^ (cc & 1);
 }
 
 /* ---- exceptions (cpu/except.c) ---- */
@@ -284,6 +398,8 @@ const uint8_t *mmu_code_page(struct cpu *c, uint32_t lin, uint32_t *phys);
 void tlb_drop_write_ptrs(struct cpu *c, uint32_t phys_page);
 /* Decoded-code cache (cpu/exec.c). */
 void cpu_code_flush_all(struct cpu *c);
+/* Forget the fetch window (after TLB flushes and code invalidation). */
+void cpu_fetch_reset(struct cpu *c);
 /* System accesses (descriptor tables, TSS, IDT): supervisor, no segment. */
 static inline uint32_t sys_read(struct cpu *c, uint32_t lin, int size) { return lin_read(c, lin, size, 0); }
 static inline void sys_write(struct cpu *c, uint32_t lin, uint32_t v, int size) { lin_write(c, lin, v, size, 0); }
@@ -298,13 +414,46 @@ static inline uint32_t seg_lin(struct cpu *c, int idx, uint32_t off, int size, i
 		seg_fault(c, idx);
 	return s->base + off;
 }
+/* The TLB hit paths of lin_read()/lin_write() for accesses within a page
+ * of plain memory, inline; anything else takes the call. */
 static inline uint32_t mem_rd(struct cpu *c, int seg, uint32_t off, int size)
 {
-	return lin_read(c, seg_lin(c, seg, off, size, SEGR_READ), size, c->cpl == 3);
+	uint32_t lin = seg_lin(c, seg, off, size, SEGR_READ);
+	int user = c->cpl == 3;
+	const struct tlb_entry *e = &c->tlb[(lin >> 12) & (TLB_SIZE - 1)];
+	uint32_t o = lin & 0xfffu;
+	if (__builtin_expect(o + (unsigned)size <= 0x1000u && e->tag == (lin & ~0xfffu) &&
+			     e->host_r != NULL && (!user || (e->perm & TLB_USER_R)), 1)) {
+		const uint8_t *p = e->host_r + o;
+		if (size == 1)
+			return p[0];
+		if (size == 2)
+			return (uint32_t)p[0] | ((uint32_t)p[1] << 8);
+		return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
+		       ((uint32_t)p[3] << 24);
+	}
+	return lin_read(c, lin, size, user);
 }
 static inline void mem_wr(struct cpu *c, int seg, uint32_t off, uint32_t v, int size)
 {
-	lin_write(c, seg_lin(c, seg, off, size, SEGR_WRITE), v, size, c->cpl == 3);
+	uint32_t lin = seg_lin(c, seg, off, size, SEGR_WRITE);
+	int user = c->cpl == 3;
+	const struct tlb_entry *e = &c->tlb[(lin >> 12) & (TLB_SIZE - 1)];
+	uint32_t o = lin & 0xfffu;
+	if (__builtin_expect(o + (unsigned)size <= 0x1000u && e->tag == (lin & ~0xfffu) &&
+			     e->host_w != NULL &&
+			     (e->perm & (user ? TLB_USER_W : TLB_SUP_W)), 1)) {
+		uint8_t *p = e->host_w + o;
+		p[0] = (uint8_t)v;
+		if (size >= 2)
+			p[1] = (uint8_t)(v >> 8);
+		if (size == 4) {
+			p[2] = (uint8_t)(v >> 16);
+			p[3] = (uint8_t)(v >> 24);
+		}
+		return;
+	}
+	lin_write(c, lin, v, size, user);
 }
 /* Check a write would succeed (segment and page), without writing. */
 static inline void mem_wr_check(struct cpu *c, int seg, uint32_t off, int size)

@@ -19,6 +19,7 @@
 void tlb_flush(struct cpu *c)
 {
 	c->fetch_page = 1;
+	cpu_fetch_reset(c);
 	for (unsigned k = 0; k < TLB_SIZE; k++) {
 		c->tlb[k].tag = 1;
 		c->tlb[k].host_r = c->tlb[k].host_w = NULL;
@@ -31,6 +32,7 @@ void tlb_flush_page(struct cpu *c, uint32_t lin)
 	if (e->tag == (lin & ~0xfffu))
 		e->tag = 1;
 	c->fetch_page = 1;
+	cpu_fetch_reset(c);
 }
 
 void mmu_check_generation(struct cpu *c)

@@ -100,7 +100,10 @@ static inline void shift_e(struct cpu *c, const struct insn *i, int mem, int op,
 	}
 	if (cnt == 0)
 		return;
-	uint32_t f = flags_get(c), nf;
+	/* SHL/SHR/SAR replace every arithmetic flag: no need to compute
+	 * the old ones. */
+	uint32_t f = (op == SH_SHL || op == SH_SAL || op == SH_SHR || op == SH_SAR) ? 0 : flags_get(c);
+	uint32_t nf;
 	uint32_t r = shift_calc(op, size, a, cnt, f, &nf);
 	if (mem)
 		mem_wr(c, i->seg, ea, r, size);

@@ -34,7 +34,8 @@ void seg_update_checks(struct cpu *c, struct seg *s, int idx)
 				s->rights = 0;
 		}
 	}
-	(void)idx;
+	if (idx == SEG_CS)
+		cpu_fetch_reset(c);   /* the fetch window assumed the old CS/CPL */
 }
 
 void seg_update_all(struct cpu *c)

@@ -361,6 +361,24 @@ Test(cpu, self_modifying_code)
 	vm_fini(&v);
 }
 
+Test(cpu, self_modifying_code_patches_an_immediate)
+{
+	/* mov byte [0x100c],7 patches the immediate of "mov al,1" at 0x100b: the
+	 * write hits the second byte of an instruction already decoded, which the
+	 * code-byte map must cover (its whole length, not its slot's old one). */
+	static const uint8_t code[] = { 0xc6, 0x06, 0x0c, 0x10, 0x07, 0x90, 0x90, 0x90, 0x90, 0x90,
+					0x90, 0xb0, 0x01, 0xf4 };
+	struct vm v;
+	setup(&v, code, sizeof(code));
+	cpu_set_reg(v.c, CPU_EIP, 0x100b);
+	cr_assert_eq(vm_run(&v, 10), CPU_STOP_HLT);
+	cr_expect_eq(vm_reg(&v, CPU_EAX) & 0xff, 1);
+	vm_real(&v, 0, 0x1000);
+	cr_assert_eq(vm_run(&v, 20), CPU_STOP_HLT);
+	cr_expect_eq(vm_reg(&v, CPU_EAX) & 0xff, 7, "the patched immediate ran");
+	vm_fini(&v);
+}
+
 Test(cpu, a20_masking)
 {
 	/* mov ax,0xffff; mov ds,ax; mov al,[0x10]; hlt -> reads linear 0x100000 */
