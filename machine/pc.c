@@ -559,7 +559,7 @@ struct machine *machine_new(const struct machine_config *cfg, const struct machi
 		goto fail;
 	}
 	if (m->opt.log_unimp)
-		mem_set_log(m->mem, stderr);
+		mem_set_log(m->mem, log_unimp, m);
 	bus = (struct cpu_bus){ .opaque = m, .intr_ack = cpu_intr_ack, .shutdown = cpu_shutdown,
 				.smm_changed = cpu_smm_changed };
 	cpu_model_default(&model);

@@ -42,6 +42,7 @@ static inline uint32_t size_mask(int size)
 void mem_log_open_bus(struct mem *m, int io, int write, uint64_t addr, int size)
 {
 	uint64_t site;
+	char msg[128];
 
 	if (!m->log)
 		return;
@@ -50,19 +51,22 @@ void mem_log_open_bus(struct mem *m, int io, int write, uint64_t addr, int size)
 		if (m->log_sites[i] == site)
 			return;
 	if (m->nlog_sites == MEM_LOG_SITES) {
-		if (!m->log_full)
-			fprintf(m->log, "mem: more than %d open-bus sites; no longer logging them\n",
-				MEM_LOG_SITES);
+		if (!m->log_full) {
+			snprintf(msg, sizeof(msg), "mem: more than %d open-bus sites; no longer logging them",
+				 MEM_LOG_SITES);
+			m->log(m->log_opaque, msg);
+		}
 		m->log_full = 1;
 		return;
 	}
 	m->log_sites[m->nlog_sites++] = site;
 	if (io)
-		fprintf(m->log, "mem: open-bus %s of port 0x%04" PRIx64 " (size %d)\n",
-			write ? "write" : "read", addr, size);
+		snprintf(msg, sizeof(msg), "mem: open-bus %s of port 0x%04" PRIx64 " (size %d)",
+			 write ? "write" : "read", addr, size);
 	else
-		fprintf(m->log, "mem: open-bus %s at 0x%08" PRIx64 " (size %d; logged once per page)\n",
-			write ? "write" : "read", addr, size);
+		snprintf(msg, sizeof(msg), "mem: open-bus %s at 0x%08" PRIx64 " (size %d; logged once per page)",
+			 write ? "write" : "read", addr, size);
+	m->log(m->log_opaque, msg);
 }
 
 /* ---- code pages ---- */

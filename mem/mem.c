@@ -286,9 +286,10 @@ uint8_t *mem_region_data(struct mem *m, int id, uint64_t *size)
 	return m->regions[id].data;
 }
 
-void mem_set_log(struct mem *m, FILE *f)
+void mem_set_log(struct mem *m, mem_log_fn fn, void *opaque)
 {
-	m->log = f;
+	m->log = fn;
+	m->log_opaque = opaque;
 }
 
 void mem_set_hooks(struct mem *m, const struct mem_hooks *h)

@@ -140,9 +140,11 @@ int mem_region_find(const struct mem *m, const char *name);
 /* Host backing of a RAM or ROM region (NULL for others), and its size. */
 uint8_t *mem_region_data(struct mem *m, int id, uint64_t *size);
 
-/* Log each open-bus access site (memory page or port) once to f; NULL (the
- * default) disables logging. */
-void mem_set_log(struct mem *m, FILE *f);
+/* Report each open-bus access site (memory page or port) once: fn gets one
+ * line without a newline (the caller adds context such as icount and
+ * CS:EIP). A NULL fn (the default) disables logging. */
+typedef void (*mem_log_fn)(void *opaque, const char *msg);
+void mem_set_log(struct mem *m, mem_log_fn fn, void *opaque);
 
 /* ---- i440FX PAM and SMRAM (datasheet 290549 §3.2 PAM[6:0], SMRAM) ---- */
 

@@ -101,7 +101,8 @@ struct mem {
 	uint8_t *page_hash;         /* XXH3-64 of each RAM page, little-endian */
 	uint64_t ram_hash_sum;      /* the combined hash over page_hash */
 
-	FILE *log;
+	mem_log_fn log;
+	void *log_opaque;
 	uint64_t log_sites[MEM_LOG_SITES];
 	int nlog_sites;
 	int log_full;

@@ -439,3 +439,19 @@ Test(boot, memory_sizes_and_isapc, .timeout = 180)
 	free(log);
 	tu_run_free(&r);
 }
+
+Test(boot, log_unimp_names_site_icount_and_cs_eip, .timeout = 120)
+{
+	const char *extra[] = { "--log", "unimp", NULL };
+	char *log;
+	firmware("/usr/share/seabios/bios.bin");
+	struct run_result r = boot(extra, &log);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	/* SeaBIOS probes LPT ports nobody answers: logged once each, with context. */
+	cr_expect(strstr(r.err, "unimp: icount="), "%s", r.err);
+	const char *lpt = strstr(r.err, "open-bus read of port 0x0378");
+	cr_expect(lpt, "%s", r.err);
+	cr_expect(!lpt || !strstr(lpt + 1, "open-bus read of port 0x0378"), "logged twice");
+	free(log);
+	tu_run_free(&r);
+}

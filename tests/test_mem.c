@@ -52,6 +52,11 @@ Test(mem, open_bus_reads_ones_and_drops_writes)
 	mem_free(m);
 }
 
+static void log_to_file(void *opaque, const char *msg)
+{
+	fprintf(opaque, "%s\n", msg);
+}
+
 Test(mem, open_bus_logged_once_per_site)
 {
 	struct mem *m = mem_new(1 * MiB);
@@ -59,13 +64,13 @@ Test(mem, open_bus_logged_once_per_site)
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
 
-	mem_set_log(m, f);
+	mem_set_log(m, log_to_file, f);
 	mem_read(m, 0x300000, 1);
 	mem_read(m, 0x300004, 4);
 	mem_write(m, 0x300000, 1, 1);
 	mem_io_read(m, 0x2F8, 1);
 	mem_io_read(m, 0x2F8, 1);
-	mem_set_log(m, NULL);
+	mem_set_log(m, NULL, NULL);
 	fclose(f);
 	cr_expect_eq(strstr(text, "read at 0x00300000") != NULL, 1, "%s", text);
 	int lines = 0;
