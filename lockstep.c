@@ -60,6 +60,7 @@ static const char global_help[] =
 "  2    usage or input error (bad option, missing or invalid file)\n"
 "  3    the guest is dead or hung (cli; hlt, icount cap, reset loop)\n"
 "  125  cannot test (for git bisect run)\n"
+"  130  run stopped by SIGINT/SIGTERM (a recording is finished first)\n"
 "  v    run/replay: the guest wrote v != 0 to port 0xF4\n"
 "\n"
 "Environment:\n"
