@@ -21,7 +21,7 @@ tests_test_demo_disk_LDADD = $(TEST_LDADD)
 TESTS += tests/test_cli tests/test_config tests/test_demo_disk tests/test_boot
 # Criterion runs each test in a forked child; keep its output in the .log files.
 AM_TESTS_ENVIRONMENT = CRITERION_NO_EARLY_EXIT=1; export CRITERION_NO_EARLY_EXIT;
-EXTRA_DIST += tests/summarize tests/lsan.supp
+EXTRA_DIST += tests/summarize tests/lsan.supp tests/fake_clock.h
 
 # Test guests: MBRs assembled from tests/guests/*.S into 1 MiB disk images.
 TEST_GUESTS = tests/guests/exit5.img tests/guests/dead.img tests/guests/reset.img \
