@@ -106,6 +106,11 @@ struct cpu_hooks {
 			     uint16_t new_cs, uint32_t new_eip);
 	/* HLT retired. */
 	void (*hlt)(void *opaque, struct cpu *cpu);
+	/* SMM entered (enter = 1: cs:eip is where RSM will resume, smbase the
+	 * SMBASE used) or left by RSM (enter = 0: cs:eip is where execution
+	 * resumes, smbase the SMBASE in effect from now on, after relocation). */
+	void (*smm)(void *opaque, struct cpu *cpu, int enter, uint32_t smbase, uint16_t cs,
+		    uint32_t eip);
 };
 
 /* Install hooks (copied); NULL removes them all. */

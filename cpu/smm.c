@@ -41,6 +41,9 @@ void cpu_enter_smm(struct cpu *c)
 	if (c->bus.smm_changed)
 		c->bus.smm_changed(c->bus.opaque, 1);
 	c->in_smm = 1;
+	uint16_t from_cs = c->seg[SEG_CS].sel;
+	uint32_t from_eip = c->eip;
+	uint32_t entry_smbase = c->smbase;
 	/* The save area is addressed physically: paging is ignored here. */
 	uint32_t cr0 = c->cr0;
 	c->cr0 &= ~(CR0_PG);
@@ -102,8 +105,10 @@ void cpu_enter_smm(struct cpu *c)
 	tlb_flush(c);
 	c->nmi_blocked = 1;
 	if (c->hooks.interrupt)
-		c->hooks.interrupt(c->hooks.opaque, c, -1, CPU_INT_SMI, -1, 0, 0,
+		c->hooks.interrupt(c->hooks.opaque, c, -1, CPU_INT_SMI, -1, from_cs, from_eip,
 				   c->seg[SEG_CS].sel, c->eip);
+	if (c->hooks.smm)
+		c->hooks.smm(c->hooks.opaque, c, 1, entry_smbase, from_cs, from_eip);
 }
 
 void op_RSM(struct cpu *c, const struct insn *i)
@@ -159,4 +164,6 @@ void op_RSM(struct cpu *c, const struct insn *i)
 	if (c->bus.smm_changed)
 		c->bus.smm_changed(c->bus.opaque, 0);
 	mmu_check_generation(c);
+	if (c->hooks.smm)
+		c->hooks.smm(c->hooks.opaque, c, 0, c->smbase, c->seg[SEG_CS].sel, eip);
 }

@@ -44,8 +44,8 @@ const struct mon_cmd mon_cmds[] = {
 	  "Set a breakpoint. PHYS matches every alias of the byte (the BIOS at 0xFFFFFxxx and "
 	  "below 1 MiB while PAM reads ROM); SEG:OFF matches CS selector and EIP; `int N` stops "
 	  "at the handler when vector N is delivered; `io` after the port access; `mode` on "
-	  "real/protected/paging/V86 changes; milestones: reset reset-vector pam-unlock pam-lock "
-	  "int19 boot-read mbr exit. Without arguments: list.", 0 },
+	  "real/protected/paging/V86 changes; milestones: reset reset-vector pam-unlock "
+	  "shadow-done pam-lock int19 boot-read mbr exit. Without arguments: list.", 0 },
 	{ "lbreak", "lb", mon_cmd_lbreak, "lbreak LINEAR [if EXPR]",
 	  "Breakpoint on a linear address (CS.base + EIP).", 0 },
 	{ "watch", "", mon_cmd_watch, "watch PHYS [LEN] [w] [if EXPR]",

@@ -12,20 +12,46 @@
 #include "cpu/cpu.h"
 #include "mem/mem.h"
 
-/* Between int19 and the jump to 0:7C00 the retire hook watches CS.base+EIP. */
+/* Do CPU reads of physical address pa (0xC0000-0xFFFFF) come from shadow
+ * RAM? The read-enable bit of its PAM nibble (i440FX datasheet §3.2.18). */
+static int pam_reads_ram(struct machine *m, uint32_t pa)
+{
+	int reg, nibble;
+
+	if (pa >= 0xF0000) {
+		reg = 0;
+		nibble = 1;
+	} else {
+		reg = 1 + (int)((pa - 0xC0000) >> 15);
+		nibble = (int)((pa >> 14) & 1);
+	}
+	return (mem_pam_read(m->mem, reg) >> (4 * nibble)) & 1;
+}
+
+/* The retire hook watches CS.base+EIP, the next instruction, between
+ * pam-unlock and the first instruction taken from shadow RAM (paging off,
+ * 0xC0000-0xFFFFF, PAM routing reads there to RAM), and between int19 and
+ * the jump to 0:7C00. */
 static void on_retire(void *opaque, struct cpu *cpu, uint16_t cs, uint32_t eip)
 {
 	struct machine *m = opaque;
 
 	HOOK_FIRE(m, retire, cs, eip);
-	if (m->retire_hook_on) {
-		struct cpu_segment seg;
-		cpu_get_seg(cpu, CPU_CS, &seg);
-		if (seg.base + cpu_get_reg(cpu, CPU_EIP) == 0x7C00) {
-			m->retire_hook_on = 0;
-			machine_install_cpu_hooks(m);
-			machine_milestone(m, MILESTONE_MBR);
-		}
+	if (!m->retire_hook_on && !m->shadow_watch)
+		return;
+	struct cpu_segment seg;
+	cpu_get_seg(cpu, CPU_CS, &seg);
+	uint32_t next = seg.base + cpu_get_reg(cpu, CPU_EIP);
+	if (m->shadow_watch && next >= 0xC0000 && next < 0x100000 &&
+	    !(cpu_get_reg(cpu, CPU_CR0) & 0x80000000u) && pam_reads_ram(m, next)) {
+		m->shadow_watch = 0;
+		machine_install_cpu_hooks(m);
+		machine_milestone(m, MILESTONE_SHADOW_DONE);
+	}
+	if (m->retire_hook_on && next == 0x7C00) {
+		m->retire_hook_on = 0;
+		machine_install_cpu_hooks(m);
+		machine_milestone(m, MILESTONE_MBR);
 	}
 }
 
@@ -60,6 +86,10 @@ static void on_pam_update(void *opaque, int reg, uint8_t old_value, uint8_t new_
 		return;
 	if (writable && !m->pam_unlocked) {
 		m->pam_unlocked = 1;
+		if (m->compat != 1) {
+			m->shadow_watch = 1;
+			machine_install_cpu_hooks(m);
+		}
 		machine_milestone(m, MILESTONE_PAM_UNLOCK);
 	} else if (!writable && m->pam_unlocked &&
 		   m->milestone_icount[MILESTONE_PAM_LOCK] == UINT64_MAX) {
@@ -85,13 +115,29 @@ static void on_io(void *opaque, uint16_t port, int size, int is_write, uint32_t 
 	HOOK_FIRE(m, io, port, size, is_write, value);
 }
 
+static void on_mmio_write(void *opaque, uint64_t pa, int size, uint32_t value)
+{
+	struct machine *m = opaque;
+	HOOK_FIRE(m, mmio_write, pa, size, value);
+}
+
+static void on_smm(void *opaque, struct cpu *cpu, int enter, uint32_t smbase, uint16_t cs,
+		   uint32_t eip)
+{
+	struct machine *m = opaque;
+	(void)cpu;
+	HOOK_FIRE(m, smm, enter, smbase, cs, eip);
+}
+
 void machine_install_cpu_hooks(struct machine *m)
 {
 	struct cpu_hooks h = {
 		.opaque = m,
 		.interrupt = on_interrupt,
-		.retire = (m->retire_hook_on || (m->hook_mask & HOOK_retire)) ? on_retire : NULL,
+		.retire = (m->retire_hook_on || m->shadow_watch || (m->hook_mask & HOOK_retire)) ?
+			on_retire : NULL,
 		.cr_write = (m->hook_mask & HOOK_cr_write) ? on_cr_write : NULL,
+		.smm = (m->hook_mask & HOOK_smm) ? on_smm : NULL,
 	};
 	struct mem_hooks mh = {
 		.opaque = m,
@@ -99,6 +145,7 @@ void machine_install_cpu_hooks(struct machine *m)
 		.smram_update = (m->hook_mask & HOOK_smram) ? on_smram_update : NULL,
 		.rom_reset = (m->hook_mask & HOOK_rom_reset) ? on_rom_reset : NULL,
 		.io = (m->hook_mask & HOOK_io) ? on_io : NULL,
+		.mmio_write = (m->hook_mask & HOOK_mmio_write) ? on_mmio_write : NULL,
 	};
 
 	cpu_set_hooks(m->cpu, &h);
@@ -118,7 +165,8 @@ static void update_mask(struct machine *m)
 			(h->interrupt ? HOOK_interrupt : 0) | (h->cr_write ? HOOK_cr_write : 0) |
 			(h->pam ? HOOK_pam : 0) | (h->smram ? HOOK_smram : 0) |
 			(h->rom_reset ? HOOK_rom_reset : 0) | (h->debug_out ? HOOK_debug_out : 0) |
-			(h->serial_out ? HOOK_serial_out : 0) | (h->retire ? HOOK_retire : 0);
+			(h->serial_out ? HOOK_serial_out : 0) | (h->retire ? HOOK_retire : 0) |
+			(h->mmio_write ? HOOK_mmio_write : 0) | (h->smm ? HOOK_smm : 0);
 	}
 	m->hook_mask = mask;
 	machine_install_cpu_hooks(m);
@@ -154,8 +202,18 @@ void machine_boot_begin(struct machine *m)
 		m->milestone_icount[i] = UINT64_MAX;
 	m->pam_unlocked = 0;
 	m->retire_hook_on = 0;
+	m->shadow_watch = 0;
 	machine_install_cpu_hooks(m);
 	machine_milestone(m, MILESTONE_RESET);
 	/* The next instruction is the reset vector's. */
 	machine_milestone(m, MILESTONE_RESET_VECTOR);
+}
+
+void machine_set_compat(struct machine *m, int version)
+{
+	m->compat = version;
+	if (version == 1 && m->shadow_watch) {
+		m->shadow_watch = 0;
+		machine_install_cpu_hooks(m);
+	}
 }

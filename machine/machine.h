@@ -22,6 +22,7 @@ enum milestone {
 	MILESTONE_RESET,         /* power-on or system reset */
 	MILESTONE_RESET_VECTOR,  /* first instruction after it */
 	MILESTONE_PAM_UNLOCK,    /* first PAM write making 0xF0000 writable */
+	MILESTONE_SHADOW_DONE,   /* first instruction run from shadow RAM after it */
 	MILESTONE_PAM_LOCK,      /* first later PAM write making it read-only */
 	MILESTONE_INT19,         /* vector 0x19 delivered */
 	MILESTONE_BOOT_READ,     /* first read of the boot disk's sector 0 after int19 */
@@ -96,6 +97,12 @@ struct machine_hooks {
 	/* After every retired instruction: costly, attach only when needed
 	 * (breakpoints, stepping). eip is the retired instruction's address. */
 	void (*retire)(void *opaque, uint16_t cs, uint32_t eip);
+	/* A CPU write to memory-mapped I/O (the local APIC), before the device
+	 * sees it. */
+	void (*mmio_write)(void *opaque, uint64_t pa, int size, uint32_t value);
+	/* SMM entry (enter = 1, cs:eip where RSM resumes) or RSM (enter = 0,
+	 * cs:eip where execution resumes, smbase after relocation). */
+	void (*smm)(void *opaque, int enter, uint32_t smbase, uint16_t cs, uint32_t eip);
 };
 
 #define MACHINE_MAX_HOOKS 4
@@ -113,6 +120,13 @@ struct machine_options {
 	uint64_t icount_cap;     /* 0: MACHINE_DEFAULT_ICOUNT_CAP */
 	uint64_t vtime_cap;      /* ns; 0: MACHINE_DEFAULT_VTIME_CAP */
 };
+
+/* Behave as trace format version `version` (replay/event.h) describes:
+ * format 1 had no shadow-done milestone, so with version 1 the machine never
+ * reports it and leaves its bookkeeping out of the state (hashes and
+ * snapshots), which keeps the checkpoints of format-1 traces verifiable.
+ * Default: the current format. Call before running. */
+void machine_set_compat(struct machine *m, int version);
 
 /* Build a machine, load firmware (or the multiboot kernel) and power it on.
  * Returns NULL with a one-line message in err (missing or invalid files). */

@@ -96,6 +96,8 @@ struct machine {
 	int until_hit;                /* the run target was reached by a hook */
 	enum until_kind until_kind;
 	int retire_hook_on;
+	int shadow_watch;             /* between pam-unlock and shadow-done */
+	int compat;                   /* trace format the machine behaves as (machine_set_compat) */
 
 	/* Reset-loop detection. */
 	uint64_t last_reset_icount;
@@ -108,6 +110,7 @@ enum {
 	HOOK_io = 1u << 3, HOOK_interrupt = 1u << 4, HOOK_cr_write = 1u << 5,
 	HOOK_pam = 1u << 6, HOOK_smram = 1u << 7, HOOK_rom_reset = 1u << 8,
 	HOOK_debug_out = 1u << 9, HOOK_serial_out = 1u << 10, HOOK_retire = 1u << 11,
+	HOOK_mmio_write = 1u << 12, HOOK_smm = 1u << 13,
 };
 
 #define HOOK_FIRE(m, member, ...)                                                   \

@@ -17,7 +17,8 @@
 #include "mem/mem.h"
 
 static const char *const milestone_names[MILESTONE_COUNT] = {
-	"reset", "reset-vector", "pam-unlock", "pam-lock", "int19", "boot-read", "mbr", "exit",
+	"reset", "reset-vector", "pam-unlock", "shadow-done", "pam-lock", "int19", "boot-read",
+	"mbr", "exit",
 };
 
 const char *milestone_name(enum milestone id)

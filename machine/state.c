@@ -71,10 +71,20 @@ static void machine_state_visit(struct machine *m, struct state_io *s)
 	state_io_int(s, &m->exit_value);
 	state_io_int(s, &m->poweroff);
 	state_io_u32(s, &m->boot);
-	for (int i = 0; i < MILESTONE_COUNT; i++)
-		state_io_u64(s, &m->milestone_icount[i]);
+	/* Format 1's milestones first, in their order then; shadow-done and
+	 * its watch came with format 2 (machine_set_compat). */
+	static const enum milestone v1_order[] = {
+		MILESTONE_RESET, MILESTONE_RESET_VECTOR, MILESTONE_PAM_UNLOCK, MILESTONE_PAM_LOCK,
+		MILESTONE_INT19, MILESTONE_BOOT_READ, MILESTONE_MBR, MILESTONE_EXIT,
+	};
+	for (size_t i = 0; i < sizeof(v1_order) / sizeof(v1_order[0]); i++)
+		state_io_u64(s, &m->milestone_icount[v1_order[i]]);
 	state_io_int(s, &m->pam_unlocked);
 	state_io_int(s, &m->retire_hook_on);
+	if (m->compat != 1) {
+		state_io_u64(s, &m->milestone_icount[MILESTONE_SHADOW_DONE]);
+		state_io_int(s, &m->shadow_watch);
+	}
 	state_io_u64(s, &m->last_reset_icount);
 	state_io_int(s, &m->quick_resets);
 

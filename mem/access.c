@@ -248,9 +248,14 @@ static void write_piece(struct mem *m, const struct mem_span *s, uint64_t pa, ui
 	}
 	if (r->kind == MEM_KIND_MMIO) {
 		if (src) {
-			for (uint64_t i = 0; i < len; i++)
+			for (uint64_t i = 0; i < len; i++) {
+				if (m->hooks.mmio_write)
+					m->hooks.mmio_write(m->hooks.opaque, pa + i, 1, src[i]);
 				mmio_write(r, off + i, src[i], 1);
+			}
 		} else {
+			if (m->hooks.mmio_write)
+				m->hooks.mmio_write(m->hooks.opaque, pa, (int)len, value);
 			mmio_write(r, off, value, (int)len);
 		}
 		return;

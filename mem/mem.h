@@ -244,6 +244,9 @@ struct mem_hooks {
 	/* Port I/O through mem_io_read/mem_io_write, once per call: reads after
 	 * the value is known, writes before the devices see them. */
 	void (*io)(void *opaque, uint16_t port, int size, int is_write, uint32_t value);
+	/* A write to an MMIO region, before the device sees it: once per
+	 * mem_write (size 1, 2 or 4) and once per byte of a buffer write. */
+	void (*mmio_write)(void *opaque, uint64_t pa, int size, uint32_t value);
 };
 /* Copy *h (NULL clears every hook). */
 void mem_set_hooks(struct mem *m, const struct mem_hooks *h);

@@ -41,7 +41,7 @@ static int pin_open(struct pin_side *p, const char *path, char *err, size_t errl
 	const struct trace_header *h;
 	struct machine_options mo;
 	struct trace_blob *have = NULL;
-	char e[768], *bios = NULL;
+	char e[768];
 	int nhave;
 
 	memset(p, 0, sizeof(*p));
@@ -58,22 +58,15 @@ static int pin_open(struct pin_side *p, const char *path, char *err, size_t errl
 	p->have_tc = 1;
 	p->tc.cfg.serial = "none";
 	p->tc.cfg.debugcon = "none";
-	if (p->tc.cfg.bios && access(p->tc.cfg.bios, R_OK)) {
-		const char *base = strrchr(p->tc.cfg.bios, '/');
-		bios = firmware_find(base ? base + 1 : p->tc.cfg.bios, e, sizeof(e));
-		if (bios)
-			p->tc.cfg.bios = bios;
-	}
+	trace_config_locate(&p->tc);
 	memset(&mo, 0, sizeof(mo));
 	p->m = machine_new(&p->tc.cfg, &mo, e, sizeof(e));
 	if (!p->m) {
 		snprintf(err, errlen, "%s: cannot rebuild the recorded machine: %s", path, e);
-		free(bios);
 		trace_reader_close(r);
 		return -1;
 	}
 	nhave = trace_blobs_collect(p->m, &p->tc.cfg, &have, e, sizeof(e));
-	free(bios);
 	p->tc.cfg.bios = NULL;
 	if (nhave < 0 || trace_blobs_check(h->blobs, h->nblobs, have, nhave, e, sizeof(e))) {
 		snprintf(err, errlen, "%s: %s", path, e);

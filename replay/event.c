@@ -21,6 +21,7 @@ static const char *const kind_names[TRACE_EV_KIND_END] = {
 	[TRACE_EV_INPUT] = "INPUT",
 	[TRACE_EV_MILESTONE] = "MILESTONE",
 	[TRACE_EV_CHECKPOINT] = "CHECKPOINT",
+	[TRACE_EV_SMM] = "SMM",
 };
 
 static const char *const stream_names[TRACE_NSTREAMS] = {
@@ -109,7 +110,8 @@ int trace_event_stream(enum trace_event_kind kind)
 	case TRACE_EV_IO: return TRACE_STREAM_IO;
 	case TRACE_EV_PAM: case TRACE_EV_SMRAM: case TRACE_EV_ROM_RESET:
 	case TRACE_EV_SYSTEM_RESET: return TRACE_STREAM_PAM;
-	case TRACE_EV_INTERRUPT: case TRACE_EV_CPU_MODE: return TRACE_STREAM_INT;
+	case TRACE_EV_INTERRUPT: case TRACE_EV_CPU_MODE: case TRACE_EV_SMM:
+		return TRACE_STREAM_INT;
 	case TRACE_EV_DEBUG_OUT: case TRACE_EV_SERIAL_OUT: return TRACE_STREAM_DEBUG;
 	case TRACE_EV_MILESTONE: return TRACE_STREAM_MILESTONE;
 	case TRACE_EV_INPUT: return TRACE_STREAM_INPUT;
@@ -169,6 +171,10 @@ int trace_event_check(const struct trace_event *ev, char *err, size_t errlen)
 	case TRACE_EV_MILESTONE:
 		if ((unsigned)ev->u.milestone.id >= TRACE_MS_END)
 			return bad(err, errlen, "milestone id", ev->u.milestone.id);
+		return 0;
+	case TRACE_EV_SMM:
+		if ((unsigned)ev->u.smm.enter > 1)
+			return bad(err, errlen, "SMM direction", (unsigned)ev->u.smm.enter);
 		return 0;
 	default:
 		return bad(err, errlen, "event kind", ev->kind);
@@ -233,6 +239,12 @@ void trace_event_encode_payload(const struct trace_event *ev, struct bytebuf *b)
 	case TRACE_EV_MILESTONE:
 		bytebuf_put_uvar(b, ev->u.milestone.id);
 		bytebuf_put_uvar(b, ev->u.milestone.boot);
+		break;
+	case TRACE_EV_SMM:
+		bytebuf_put_uvar(b, ev->u.smm.enter ? 1 : 0);
+		bytebuf_put_uvar(b, ev->u.smm.smbase);
+		bytebuf_put_uvar(b, ev->u.smm.cs);
+		bytebuf_put_uvar(b, ev->u.smm.eip);
 		break;
 	case TRACE_EV_CHECKPOINT:
 		bytebuf_put_le64(b, ev->u.checkpoint.cpu_hash);
@@ -389,6 +401,12 @@ static void decode_fields(struct cur *c, struct trace_event *ev)
 	case TRACE_EV_MILESTONE:
 		ev->u.milestone.id = (enum trace_milestone)cur_uvar(c, "milestone id", TRACE_MS_END - 1);
 		ev->u.milestone.boot = (uint32_t)cur_uvar(c, "boot", UINT32_MAX);
+		break;
+	case TRACE_EV_SMM:
+		ev->u.smm.enter = (int)cur_uvar(c, "SMM direction", 1);
+		ev->u.smm.smbase = (uint32_t)cur_uvar(c, "SMBASE", UINT32_MAX);
+		ev->u.smm.cs = (uint16_t)cur_uvar(c, "CS", 0xffff);
+		ev->u.smm.eip = (uint32_t)cur_uvar(c, "EIP", UINT32_MAX);
 		break;
 	case TRACE_EV_CHECKPOINT:
 		ev->u.checkpoint.cpu_hash = cur_le64(c, "CPU hash");

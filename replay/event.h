@@ -27,6 +27,7 @@ enum trace_event_kind {
 	TRACE_EV_INPUT = 11,        /* recorded nondeterminism from outside */
 	TRACE_EV_MILESTONE = 12,    /* a fixed boot milestone */
 	TRACE_EV_CHECKPOINT = 13,   /* state hashes and chain hashes */
+	TRACE_EV_SMM = 14,          /* SMM entry (SMI) or exit (RSM); format 2 on */
 	TRACE_EV_KIND_END           /* one past the last kind */
 };
 
@@ -37,7 +38,7 @@ enum trace_event_kind {
 enum trace_stream {
 	TRACE_STREAM_IO,         /* IO */
 	TRACE_STREAM_PAM,        /* PAM, SMRAM, ROM_RESET, SYSTEM_RESET */
-	TRACE_STREAM_INT,        /* INTERRUPT, CPU_MODE */
+	TRACE_STREAM_INT,        /* INTERRUPT, CPU_MODE, SMM */
 	TRACE_STREAM_DEBUG,      /* DEBUG_OUT, SERIAL_OUT */
 	TRACE_STREAM_MILESTONE,  /* MILESTONE */
 	TRACE_STREAM_INPUT,      /* INPUT */
@@ -127,6 +128,9 @@ struct trace_event {
 			const uint8_t *data;
 		} input;
 		struct { enum trace_milestone id; uint32_t boot; } milestone;
+		/* enter: cs:eip is where RSM will resume; exit: where execution
+		 * resumes, smbase the one in effect from then on. */
+		struct { int enter; uint32_t smbase; uint16_t cs; uint32_t eip; } smm;
 		struct {
 			uint64_t cpu_hash;
 			uint64_t ram_hash;

@@ -42,6 +42,12 @@ tests_test_trace_errors_LDADD = $(TEST_LDADD)
 tests_test_trace_cli_SOURCES = tests/test_trace_cli.c tests/testutil.c tests/testutil.h
 tests_test_trace_cli_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_test_trace_cli_LDADD = $(TEST_LDADD)
+# Format 2's events, and replay of checked-in format-1 traces.
+check_PROGRAMS += tests/test_trace_v2
+TESTS += tests/test_trace_v2
+tests_test_trace_v2_SOURCES = tests/test_trace_v2.c tests/testutil.c tests/testutil.h
+tests_test_trace_v2_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_test_trace_v2_LDADD = $(TEST_LDADD)
 
 # libFuzzer target and seeds (replay/fuzz.mk is included from Makefile.am when
 # configure knows --enable-fuzzing).

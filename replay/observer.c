@@ -2,9 +2,13 @@
  * replay/observer.c: machine hooks to trace events (replay/observer.h). The
  * mapping follows docs/trace-format.md §5: PAM registers as config
  * addresses 0x59-0x5F, CPU_MODE only when CR0.PE or CR0.PG changes, the
- * interrupt kinds renumbered, SMM entries (vector -1) left out.
+ * interrupt kinds renumbered, SMM entries (vector -1) reported as SMM
+ * events rather than INTERRUPTs. Older formats are produced on request
+ * (observer_set_format).
  */
 #include "replay/observer.h"
+
+#include "replay/trace_format.h"
 
 #include <string.h>
 
@@ -34,6 +38,7 @@ static const enum trace_milestone milestone_ids[MILESTONE_COUNT] = {
 	[MILESTONE_RESET] = TRACE_MS_RESET,
 	[MILESTONE_RESET_VECTOR] = TRACE_MS_RESET_VECTOR,
 	[MILESTONE_PAM_UNLOCK] = TRACE_MS_PAM_UNLOCK,
+	[MILESTONE_SHADOW_DONE] = TRACE_MS_SHADOW_DONE,
 	[MILESTONE_PAM_LOCK] = TRACE_MS_PAM_LOCK,
 	[MILESTONE_INT19] = TRACE_MS_INT19,
 	[MILESTONE_BOOT_READ] = TRACE_MS_BOOT_READ,
@@ -109,7 +114,7 @@ static void on_interrupt(void *opaque, int vector, int kind, int error, uint16_t
 	case CPU_INT_SOFT: ev.u.interrupt.kind = TRACE_INT_SOFT; break;
 	case CPU_INT_HARD: ev.u.interrupt.kind = TRACE_INT_HARD; break;
 	case CPU_INT_NMI: ev.u.interrupt.kind = TRACE_INT_NMI; break;
-	default: return;   /* XXX: SMM entry has no INTERRUPT kind in format 1 */
+	default: return;   /* SMM entry: on_smm */
 	}
 	if (vector < 0 || vector > 255)
 		return;
@@ -177,6 +182,35 @@ static void on_rom_reset(void *opaque)
 	ev.u.rom_reset.nblobs = copied_blobs(machine_mem(o->m));
 	emit_now(o, &ev);
 }
+/* MMIO writes join the io stream from format 2 on (DESIGN.md §3). */
+static void on_mmio_write(void *opaque, uint64_t pa, int size, uint32_t value)
+{
+	struct observer *o = opaque;
+	struct trace_event ev = { .kind = TRACE_EV_IO };
+
+	if (o->format < 2)
+		return;
+	ev.u.io.write = 1;
+	ev.u.io.mmio = 1;
+	ev.u.io.size = (uint8_t)size;
+	ev.u.io.addr = pa;
+	ev.u.io.value = size >= 4 ? value : value & ((1u << (8 * size)) - 1);
+	emit_now(o, &ev);
+}
+
+static void on_smm(void *opaque, int enter, uint32_t smbase, uint16_t cs, uint32_t eip)
+{
+	struct observer *o = opaque;
+	struct trace_event ev = { .kind = TRACE_EV_SMM };
+
+	if (o->format < 2)
+		return;
+	ev.u.smm.enter = enter != 0;
+	ev.u.smm.smbase = smbase;
+	ev.u.smm.cs = cs;
+	ev.u.smm.eip = eip;
+	emit_now(o, &ev);
+}
 
 static void on_debug_out(void *opaque, uint16_t port, const uint8_t *buf, size_t len)
 {
@@ -226,14 +260,23 @@ int observer_attach(struct observer *o, struct machine *m,
 		.rom_reset = on_rom_reset,
 		.debug_out = on_debug_out,
 		.serial_out = on_serial_out,
+		.mmio_write = on_mmio_write,
+		.smm = on_smm,
 	};
 
 	memset(o, 0, sizeof(*o));
+	o->format = TRACE_FORMAT_VERSION;
 	o->m = m;
 	o->emit = emit;
 	o->opaque = opaque;
 	o->handle = machine_add_hooks(m, &h);
 	return o->handle < 0 ? -1 : 0;
+}
+
+void observer_set_format(struct observer *o, uint32_t version)
+{
+	o->format = version;
+	machine_set_compat(o->m, (int)version);
 }
 
 void observer_detach(struct observer *o)

@@ -21,6 +21,7 @@ struct observer {
 	uint16_t last_out_port;         /* for the cause of a CPU-only reset */
 	uint32_t last_out_value;
 	uint64_t events;                /* events emitted so far */
+	uint32_t format;                /* trace format whose events are produced */
 };
 
 /* Attach to m; every event goes to emit(opaque, ev) (ev and its data are
@@ -28,6 +29,12 @@ struct observer {
 int observer_attach(struct observer *o, struct machine *m,
 		    void (*emit)(void *opaque, const struct trace_event *ev), void *opaque);
 void observer_detach(struct observer *o);
+
+/* Produce the events of trace format `version` (default: the current one)
+ * and make the machine behave as that format describes (machine_set_compat):
+ * format 1 has no MMIO writes in IO events, no SMM events and no shadow-done
+ * milestone. The replayer of an older trace calls this right after attaching. */
+void observer_set_format(struct observer *o, uint32_t version);
 
 /* The events of power-on, which machine_new performs before anyone can
  * attach: ROM_LOAD for every blob, ROM_RESET, MILESTONE reset and

@@ -79,20 +79,6 @@ static void runner_free(struct runner *r)
 }
 
 /* A BIOS recorded by path may have moved: fall back to the search path. */
-static void find_bios(struct trace_config *tc, char **owned)
-{
-	const char *b = tc->cfg.bios, *base;
-	char e[1024];
-
-	*owned = NULL;
-	if (!b || access(b, R_OK) == 0)
-		return;
-	base = strrchr(b, '/');
-	*owned = firmware_find(base ? base + 1 : b, e, sizeof(e));
-	if (*owned)
-		tc->cfg.bios = *owned;
-}
-
 /* Open the trace, rebuild and check the machine, and position at start_icount
  * (a keyframe at or before it when allowed), or at power-on. */
 static int runner_open(struct runner *r, const char *path, const struct replay_options *o,
@@ -102,7 +88,7 @@ static int runner_open(struct runner *r, const char *path, const struct replay_o
 	const struct trace_header *h;
 	struct machine_options mo;
 	struct trace_blob *have = NULL;
-	char *bios = NULL, e[900];
+	char e[900];
 	int nhave;
 
 	memset(r, 0, sizeof(*r));
@@ -120,17 +106,15 @@ static int runner_open(struct runner *r, const char *path, const struct replay_o
 	}
 	r->tc.cfg.serial = serial ? serial : "none";
 	r->tc.cfg.debugcon = debugcon ? debugcon : "none";
-	find_bios(&r->tc, &bios);
+	trace_config_locate(&r->tc);
 	memset(&mo, 0, sizeof(mo));
 	r->m = machine_new(&r->tc.cfg, &mo, e, sizeof(e));
 	if (!r->m) {
 		snprintf(r->err, sizeof(r->err), "%s: cannot rebuild the recorded machine: %s", path, e);
-		free(bios);
 		return -1;
 	}
 	nhave = trace_blobs_collect(r->m, &r->tc.cfg, &have, e, sizeof(e));
-	free(bios);   /* the machine copied what it needed; cfg.bios is not used again */
-	r->tc.cfg.bios = NULL;
+	r->tc.cfg.bios = NULL;   /* the machine copied what it needed */
 	if (nhave < 0 || trace_blobs_check(h->blobs, h->nblobs, have, nhave, e, sizeof(e))) {
 		snprintf(r->err, sizeof(r->err), "%s: %s", path, e);
 		trace_blobs_free(have, nhave < 0 ? 0 : nhave);
@@ -141,6 +125,8 @@ static int runner_open(struct runner *r, const char *path, const struct replay_o
 		snprintf(r->err, sizeof(r->err), "no free machine hook slot");
 		return -1;
 	}
+	/* An older trace is re-run as its format defines the events. */
+	observer_set_format(&r->obs, h->format_version);
 	if (o) {
 		r->perturb = o->perturb;
 		r->perturb_opaque = o->perturb_opaque;

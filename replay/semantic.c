@@ -365,6 +365,11 @@ void sem_table_feed(struct sem_table *t, const struct trace_event *ev)
 			 ev->u.cpu_mode.old_cr0 >> 31, ev->u.cpu_mode.new_cr0 >> 31);
 		add(t, SEM_INT, ic, text);
 		return;
+	case TRACE_EV_SMM:
+		snprintf(text, sizeof(text), "SMM %s smbase=0x%08" PRIx32,
+			 ev->u.smm.enter ? "enter" : "exit", ev->u.smm.smbase);
+		add(t, SEM_INT, ic, text);
+		return;
 	case TRACE_EV_DEBUG_OUT:
 		feed_bytes(t, ev->u.out.port == 0xE9 ? 1 : 0, ev->u.out.data, ev->u.out.len, ic);
 		return;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define XXH_STATIC_LINKING_ONLY
 #include <xxhash.h>
@@ -148,6 +149,30 @@ void trace_config_free(struct trace_config *tc)
 {
 	free(tc->strings);
 	tc->strings = NULL;
+	for (size_t i = 0; i < sizeof(tc->located) / sizeof(tc->located[0]); i++) {
+		free(tc->located[i]);
+		tc->located[i] = NULL;
+	}
+}
+
+static const char *locate_one(const char *recorded, char **owned)
+{
+	const char *base;
+	char e[1024];
+
+	if (!recorded || access(recorded, R_OK) == 0)
+		return recorded;
+	base = strrchr(recorded, '/');
+	free(*owned);
+	*owned = firmware_find(base ? base + 1 : recorded, e, sizeof(e));
+	return *owned ? *owned : recorded;
+}
+
+void trace_config_locate(struct trace_config *tc)
+{
+	tc->cfg.bios = locate_one(tc->cfg.bios, &tc->located[0]);
+	for (int i = 0; i < tc->cfg.ndisks && i < CONFIG_MAX_DISKS; i++)
+		tc->cfg.disks[i] = locate_one(tc->cfg.disks[i], &tc->located[1 + i]);
 }
 
 int trace_hash_file(const char *path, uint8_t out[16], uint64_t *size, char *err, size_t errlen)

@@ -30,6 +30,7 @@ struct trace_config {
 	struct machine_config cfg;
 	struct trace_rec_params rec;
 	char *strings;
+	char *located[1 + CONFIG_MAX_DISKS];   /* owned by trace_config_locate */
 };
 /* Parse the header's text (and RTC start). Unknown keys are an error: a
  * newer recorder's machine cannot be rebuilt faithfully. Returns 0, or -1
@@ -37,6 +38,13 @@ struct trace_config {
 int trace_config_parse(struct trace_config *tc, const char *text, int64_t rtc_start,
 		       char *err, size_t errlen);
 void trace_config_free(struct trace_config *tc);
+
+/* Recorded files that are gone from their recorded path (the BIOS, each
+ * disk image) are looked up by file name in the firmware search path
+ * (mem/firmware.h) instead; cfg then points at what was found. The blobs'
+ * hashes still decide (trace_blobs_check). Files found nowhere are left as
+ * recorded, so the error names the recorded path. */
+void trace_config_locate(struct trace_config *tc);
 
 /* The blobs of a machine built from cfg: every ROM blob the memory map
  * registered (in registry order, so ROM_LOAD's index points here; path: the

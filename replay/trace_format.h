@@ -13,7 +13,7 @@
 #include "replay/event.h"
 
 /* The format version this lockstep writes; readers accept 1..this. */
-#define TRACE_FORMAT_VERSION 1
+#define TRACE_FORMAT_VERSION 2
 
 #define TRACE_MAGIC "LSTRACE\x1a"      /* 8 bytes at offset 0 */
 #define TRACE_FRAME_MAGIC "LSFR"       /* 4 bytes at the start of each frame */

@@ -94,6 +94,10 @@ void trace_event_print(FILE *f, const struct trace_event *ev, const struct trace
 		fprintf(f, " boot=%u name=%s", ev->u.milestone.boot,
 			trace_milestone_name(ev->u.milestone.id));
 		break;
+	case TRACE_EV_SMM:
+		fprintf(f, " %s smbase=0x%08x at=%04x:%08x", ev->u.smm.enter ? "enter" : "exit",
+			ev->u.smm.smbase, ev->u.smm.cs, ev->u.smm.eip);
+		break;
 	case TRACE_EV_CHECKPOINT:
 		fprintf(f, " cpu=%016" PRIx64 " ram=%016" PRIx64 " dev=%016" PRIx64,
 			ev->u.checkpoint.cpu_hash, ev->u.checkpoint.ram_hash,

@@ -84,7 +84,19 @@ void trace_synth_event(uint64_t i, struct trace_event *ev, uint8_t *data)
 		ev->u.interrupt.has_error = (i / 16) % 2;
 		ev->u.interrupt.error = ev->u.interrupt.has_error ? (x & 0xfff8) : 0;
 		break;
-	case 7: case 14: case 15:
+	case 15:
+		/* From event 63 on, every fourth round: SMM (format 2). The
+		 * first 48 events are those of the checked-in format-1 trace. */
+		if (i / 16 % 4 == 3) {
+			ev->kind = TRACE_EV_SMM;
+			ev->u.smm.enter = (i / 64) % 2 == 0;
+			ev->u.smm.smbase = 0x30000u + (x & 0x70000u);
+			ev->u.smm.cs = (uint16_t)(x >> 16);
+			ev->u.smm.eip = x;
+			break;
+		}
+		/* fall through */
+	case 7: case 14:
 		ev->kind = TRACE_EV_IO;
 		ev->u.io.write = i % 16 != 14;
 		ev->u.io.size = (uint8_t)(1u << (i / 16 % 3));

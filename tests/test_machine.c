@@ -99,13 +99,14 @@ Test(machine, milestones_in_order_with_hooks, .timeout = 120)
 	cr_expect_eq(machine_run(m, NULL), MACHINE_STOP_EXIT);
 	cr_expect_eq(machine_exit_value(m), 0);
 
-	static const int expected[] = { MILESTONE_PAM_UNLOCK, MILESTONE_PAM_LOCK, MILESTONE_INT19,
-					MILESTONE_BOOT_READ, MILESTONE_MBR, MILESTONE_EXIT };
-	cr_assert_eq(s.nmilestones, 6, "got %d milestones", s.nmilestones);
-	for (int i = 0; i < 6; i++)
+	static const int expected[] = { MILESTONE_PAM_UNLOCK, MILESTONE_SHADOW_DONE,
+					MILESTONE_PAM_LOCK, MILESTONE_INT19, MILESTONE_BOOT_READ,
+					MILESTONE_MBR, MILESTONE_EXIT };
+	cr_assert_eq(s.nmilestones, 7, "got %d milestones", s.nmilestones);
+	for (int i = 0; i < 7; i++)
 		cr_expect_eq(s.milestone_order[i], expected[i], "milestone %d is %s", i,
 			     milestone_name(s.milestone_order[i]));
-	for (int i = 1; i < 6; i++)
+	for (int i = 1; i < 7; i++)
 		cr_expect_lt(s.milestone_icount[expected[i - 1]], s.milestone_icount[expected[i]]);
 	cr_expect_eq(machine_milestone_icount(m, MILESTONE_MBR), s.milestone_icount[MILESTONE_MBR]);
 	cr_expect_gt(s.io_writes, 1000);

@@ -58,13 +58,13 @@ Test(regress, update_then_unchanged_then_changed)
 	text = realloc(text, n + 1);
 	text[n] = 0;
 	cr_expect(strstr(text, "\ntestfw.rom stop debug-exit\n"), "%s", text);
-	cr_expect(strstr(text, "\ntestfw.rom 0:pam-lock io 16 d66c8f268a598b40\n"), "%s", text);
+	cr_expect(strstr(text, "\ntestfw.rom 0:shadow-done io 16 d66c8f268a598b40\n"), "%s", text);
 	cr_expect(strstr(text, "\ntestfw.rom 0:exit milestone 1 "), "%s", text);
 	free(text);
 
 	r = run((const char *[]){ "--golden", golden, "--disk", disk, fw, NULL });
 	cr_expect_eq(r.status, 0, "%s%s", r.out, r.err);
-	cr_expect(strstr(r.out, "testfw.rom                      41       0    0       0  "
+	cr_expect(strstr(r.out, "testfw.rom                      46       0    0       0  "
 				"debug-exit\n"), "%s", r.out);
 	cr_expect(strstr(r.out, "result: unchanged\n"));
 	tu_run_free(&r);
@@ -74,9 +74,9 @@ Test(regress, update_then_unchanged_then_changed)
 	r = run((const char *[]){ "--golden", golden, "--disk", disk, fw, NULL });
 	cr_expect_eq(r.status, 1);
 	cr_expect(strstr(r.out, "  image testfw.rom: size=65536 xxh128="), "%s", r.out);
-	cr_expect(strstr(r.out, "testfw.rom                      40       1    0       0  "),
+	cr_expect(strstr(r.out, "testfw.rom                      45       1    0       0  "),
 		  "%s", r.out);
-	cr_expect(strstr(r.out, "changed: testfw.rom 0:pam-lock io: 16 d66c8f268a598b40 -> 17 "),
+	cr_expect(strstr(r.out, "changed: testfw.rom 0:shadow-done io: 16 d66c8f268a598b40 -> 17 "),
 		  "%s", r.out);
 	cr_expect(strstr(r.out, "result: changed\n"));
 	tu_run_free(&r);

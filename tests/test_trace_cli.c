@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "replay/trace_cli.h"
+#include "replay/trace_format.h"
 #include "replay/trace_synth.h"
 #include "tests/testutil.h"
 
@@ -154,7 +155,8 @@ Test(trace_cli, stats_summarises)
 
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_expect_str_eq(r.err, "");
-	snprintf(want, sizeof(want), "trace: %s\nformat: version 1, written by lockstep synthetic\n", p);
+	snprintf(want, sizeof(want), "trace: %s\nformat: version %d, written by lockstep synthetic\n",
+		 p, TRACE_FORMAT_VERSION);
 	cr_expect_eq(strncmp(r.out, want, strlen(want)), 0, "%s", r.out);
 	cr_expect(strstr(r.out, ", 4 frames\n"), "%s", r.out);
 	cr_expect(strstr(r.out, "events: 40 shown of 40 stored, 40 seen\n"), "%s", r.out);

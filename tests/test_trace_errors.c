@@ -102,8 +102,12 @@ Test(trace_errors, newer_format_version)
 	size_t n;
 	uint8_t *d = synth_bytes(40, 0, &n);
 
-	d[8] = 2;
-	expect_error(d, n, "offset 8: format version 2 is newer than this lockstep supports (1)");
+	char want[128];
+
+	d[8] = TRACE_FORMAT_VERSION + 1;
+	snprintf(want, sizeof(want), "offset 8: format version %d is newer than this lockstep "
+		 "supports (%d)", TRACE_FORMAT_VERSION + 1, TRACE_FORMAT_VERSION);
+	expect_error(d, n, want);
 	d[8] = 0;
 	expect_error(d, n, "offset 8: invalid format version 0");
 	free(d);

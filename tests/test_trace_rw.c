@@ -103,6 +103,12 @@ static void expect_event_eq(const struct trace_event *a, const struct trace_even
 		cr_expect_eq(a->u.milestone.id, b->u.milestone.id);
 		cr_expect_eq(a->u.milestone.boot, b->u.milestone.boot);
 		break;
+	case TRACE_EV_SMM:
+		cr_expect_eq(a->u.smm.enter, b->u.smm.enter);
+		cr_expect_eq(a->u.smm.smbase, b->u.smm.smbase);
+		cr_expect_eq(a->u.smm.cs, b->u.smm.cs);
+		cr_expect_eq(a->u.smm.eip, b->u.smm.eip);
+		break;
 	case TRACE_EV_CHECKPOINT:
 		cr_expect_eq(a->u.checkpoint.cpu_hash, b->u.checkpoint.cpu_hash);
 		cr_expect_eq(a->u.checkpoint.ram_hash, b->u.checkpoint.ram_hash);
@@ -126,7 +132,7 @@ Test(trace_rw, every_kind_round_trips)
 	struct trace_event ev;
 	int rc;
 
-	cr_expect_eq(h->format_version, 1);
+	cr_expect_eq(h->format_version, TRACE_FORMAT_VERSION);
 	cr_expect_str_eq(h->version, want->version);
 	cr_expect_str_eq(h->config, want->config);
 	cr_expect_eq(h->rtc_start, want->rtc_start);

@@ -1,0 +1,246 @@
+/*
+ * tests/test_trace_v2.c: what trace format 2 added (docs/trace-format.md §11):
+ * MMIO writes as IO events, SMM entry and exit, the shadow-done milestone;
+ * and the promise that format-1 traces recorded by an older lockstep still
+ * replay with every checkpoint verified (the -v1 traces in tests/data/traces).
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cpu/cpu.h"
+#include "machine/machine.h"
+#include "machine/state.h"
+#include "mem/mem.h"
+#include "tests/testutil.h"
+
+#define SEABIOS "/usr/share/seabios/bios.bin"
+#define SEABIOS_256K "/usr/share/seabios/bios-256k.bin"
+
+struct seen {
+	uint64_t ms_icount[MILESTONE_COUNT];
+	uint32_t shadow_next;          /* CS.base + EIP when shadow-done fired */
+	uint8_t shadow_pam0;           /* PAM0 then */
+	struct { uint64_t pa; int size; uint32_t value; } mmio[16];
+	int nmmio;
+	struct { int enter; uint32_t smbase; uint16_t cs; uint32_t eip; } smm[4];
+	int nsmm;
+	struct machine *m;
+};
+
+static void on_milestone(void *o, enum milestone id, uint32_t boot, uint64_t icount)
+{
+	struct seen *s = o;
+	if (s->ms_icount[id] == UINT64_MAX)
+		s->ms_icount[id] = icount;
+	if (id == MILESTONE_SHADOW_DONE) {
+		struct cpu_segment cs;
+		cpu_get_seg(machine_cpu(s->m), CPU_CS, &cs);
+		s->shadow_next = cs.base + cpu_get_reg(machine_cpu(s->m), CPU_EIP);
+		s->shadow_pam0 = mem_pam_read(machine_mem(s->m), 0);
+	}
+}
+
+static void on_mmio(void *o, uint64_t pa, int size, uint32_t value)
+{
+	struct seen *s = o;
+	if (s->nmmio < 16) {
+		s->mmio[s->nmmio].pa = pa;
+		s->mmio[s->nmmio].size = size;
+		s->mmio[s->nmmio].value = value;
+	}
+	s->nmmio++;
+}
+
+static void on_smm(void *o, int enter, uint32_t smbase, uint16_t cs, uint32_t eip)
+{
+	struct seen *s = o;
+	if (s->nsmm < 4) {
+		s->smm[s->nsmm].enter = enter;
+		s->smm[s->nsmm].smbase = smbase;
+		s->smm[s->nsmm].cs = cs;
+		s->smm[s->nsmm].eip = eip;
+	}
+	s->nsmm++;
+}
+
+static struct machine *boot_to_mbr(const char *bios, struct seen *s, int compat)
+{
+	struct machine_config cfg;
+	struct machine_until until = { UNTIL_MBR, 0 };
+	struct machine_hooks h = {
+		.opaque = s, .milestone = on_milestone, .mmio_write = on_mmio, .smm = on_smm,
+	};
+	char err[512];
+
+	if (access(bios, R_OK))
+		cr_skip_test("%s is not installed (scripts/setup installs seabios)", bios);
+	memset(s, 0, sizeof(*s));
+	for (int i = 0; i < MILESTONE_COUNT; i++)
+		s->ms_icount[i] = UINT64_MAX;
+	config_init(&cfg);
+	cfg.bios = bios;
+	cfg.serial = "none";
+	cfg.disks[cfg.ndisks++] = tu_build_path("pc-bios/demo.img");   /* kept by cfg */
+	s->m = machine_new(&cfg, NULL, err, sizeof(err));
+	cr_assert(s->m, "%s", err);
+	if (compat)
+		machine_set_compat(s->m, compat);
+	cr_assert_geq(machine_add_hooks(s->m, &h), 0);
+	cr_assert_eq(machine_run(s->m, &until), MACHINE_STOP_UNTIL);
+	return s->m;
+}
+
+/* SeaBIOS copies itself into shadow RAM from its 0xFFFxxxxx alias with one
+ * rep movsb (~129 K iterations), then returns into the copy: shadow-done is
+ * that first instruction fetched from RAM at 0xC0000-0xFFFFF. */
+Test(trace_v2, shadow_done_is_the_first_instruction_from_shadow_ram, .timeout = 60)
+{
+	struct seen s;
+	struct machine *m = boot_to_mbr(SEABIOS, &s, 0);
+	uint64_t unlock = s.ms_icount[MILESTONE_PAM_UNLOCK], done = s.ms_icount[MILESTONE_SHADOW_DONE];
+
+	cr_assert_neq(done, UINT64_MAX, "no shadow-done");
+	cr_expect_gt(done - unlock, 120000, "the copy lies between: %llu..%llu",
+		     (unsigned long long)unlock, (unsigned long long)done);
+	cr_expect_lt(done, s.ms_icount[MILESTONE_PAM_LOCK]);
+	cr_expect(s.shadow_next >= 0xE0000 && s.shadow_next < 0x100000, "next fetch at 0x%x",
+		  s.shadow_next);
+	cr_expect_eq(s.shadow_pam0 & 0x10, 0x10, "PAM0 routes 0xF0000 reads to RAM (0x%02x)",
+		     s.shadow_pam0);
+	cr_expect_eq(machine_milestone_icount(m, MILESTONE_SHADOW_DONE), done);
+	machine_free(m);
+}
+
+/* The only MMIO SeaBIOS does: the local APIC (shared/reference). */
+Test(trace_v2, lapic_writes_reach_the_mmio_hook, .timeout = 60)
+{
+	static const struct { uint64_t pa; uint32_t value; } want[] = {
+		{ 0xfee000f0, 0x1ff }, { 0xfee00350, 0x8700 }, { 0xfee00360, 0x8400 },
+		{ 0xfee00300, 0xc4500 }, { 0xfee00300, 0xc4610 },
+	};
+	struct seen s;
+	struct machine *m = boot_to_mbr(SEABIOS, &s, 0);
+
+	cr_assert_eq(s.nmmio, 5, "%d MMIO writes", s.nmmio);
+	for (int i = 0; i < 5; i++) {
+		cr_expect_eq(s.mmio[i].pa, want[i].pa, "write %d at 0x%llx", i,
+			     (unsigned long long)s.mmio[i].pa);
+		cr_expect_eq(s.mmio[i].size, 4);
+		cr_expect_eq(s.mmio[i].value, want[i].value, "write %d value 0x%x", i, s.mmio[i].value);
+	}
+	machine_free(m);
+}
+
+/* bios-256k.bin raises one SMI through port 0xB2 to relocate SMBASE from
+ * the default 0x30000 to 0xA0000; RSM resumes where the SMI came. */
+Test(trace_v2, smm_entry_and_rsm_with_relocation, .timeout = 60)
+{
+	struct seen s;
+	struct machine *m = boot_to_mbr(SEABIOS_256K, &s, 0);
+
+	cr_assert_eq(s.nsmm, 2, "%d SMM events", s.nsmm);
+	cr_expect_eq(s.smm[0].enter, 1);
+	cr_expect_eq(s.smm[0].smbase, 0x30000);
+	cr_expect_eq(s.smm[1].enter, 0);
+	cr_expect_eq(s.smm[1].smbase, 0xa0000);
+	cr_expect_eq(s.smm[0].cs, s.smm[1].cs);
+	cr_expect_eq(s.smm[0].eip, s.smm[1].eip);
+	cr_expect_neq(s.smm[0].eip, 0);
+	machine_free(m);
+}
+
+/* Format 1 had no shadow-done: with compat 1 the machine neither reports it
+ * nor keeps it in the device state, so format-1 device hashes still hold. */
+Test(trace_v2, compat_1_has_no_shadow_done_and_another_device_hash, .timeout = 60)
+{
+	struct seen s1, s2;
+	struct machine *m1 = boot_to_mbr(SEABIOS, &s1, 1);
+	struct machine *m2 = boot_to_mbr(SEABIOS, &s2, 0);
+
+	cr_expect_eq(s1.ms_icount[MILESTONE_SHADOW_DONE], UINT64_MAX);
+	cr_expect_neq(s2.ms_icount[MILESTONE_SHADOW_DONE], UINT64_MAX);
+	cr_expect_eq(s1.ms_icount[MILESTONE_MBR], s2.ms_icount[MILESTONE_MBR]);
+	cr_expect_eq(machine_hash_cpu(m1), machine_hash_cpu(m2));
+	cr_expect_eq(machine_hash_ram(m1), machine_hash_ram(m2));
+	cr_expect_neq(machine_hash_devices(m1), machine_hash_devices(m2));
+	machine_free(m1);
+	machine_free(m2);
+}
+
+static int has_line(const char *text, const char *want)
+{
+	return strstr(text, want) != NULL;
+}
+
+/* A recorded bios-256k boot shows the format-2 events in `trace show`. */
+Test(trace_v2, recorded_boot_has_mmio_smm_and_shadow_done, .timeout = 120)
+{
+	char tpath[] = "/tmp/ls-v2-XXXXXX";
+	int fd = mkstemp(tpath);
+	char *demo = tu_build_path("pc-bios/demo.img");
+	struct run_result r;
+
+	if (access(SEABIOS_256K, R_OK))
+		cr_skip_test("SeaBIOS is not installed (scripts/setup installs it)");
+	cr_assert_geq(fd, 0);
+	close(fd);
+	r = tu_run((const char *[]){ "run", "--bios", SEABIOS_256K, "--disk", demo, "--serial",
+				     "none", "--until", "mbr", "--record", tpath, NULL });
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	tu_run_free(&r);
+	r = tu_run((const char *[]){ "trace", "show", tpath, "--events", "SMM,MILESTONE", NULL });
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_expect(has_line(r.out, " SMM enter smbase=0x00030000 at="), "%s", r.out);
+	cr_expect(has_line(r.out, " SMM exit smbase=0x000a0000 at="), "%s", r.out);
+	cr_expect(has_line(r.out, " MILESTONE boot=0 name=shadow-done\n"), "%s", r.out);
+	tu_run_free(&r);
+	r = tu_run((const char *[]){ "trace", "show", tpath, "--events", "IO", NULL });
+	cr_expect(has_line(r.out, " IO write mmio=0xfee000f0 size=4 value=0x000001ff\n"), "%s",
+		  r.err);
+	tu_run_free(&r);
+	r = tu_run((const char *[]){ "replay", tpath, NULL });
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	tu_run_free(&r);
+	unlink(tpath);
+	free(demo);
+}
+
+/* Replays a checked-in format-1 trace with the firmware search path only
+ * (the recorded paths are gone): exit 0 with every checkpoint verified. */
+static void replay_v1(const char *trace, const char *fwpath, const char *verified)
+{
+	char *p = tu_src_path(trace);
+	struct run_result r;
+
+	setenv("LOCKSTEP_FIRMWARE_PATH", fwpath, 1);
+	r = tu_run((const char *[]){ "replay", p, NULL });
+	unsetenv("LOCKSTEP_FIRMWARE_PATH");
+	if (r.status == 2 && strstr(r.err, "differs"))
+		cr_skip_test("the installed firmware is not the one recorded: %s", r.err);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect(strstr(r.err, verified), "%s", r.err);
+	tu_run_free(&r);
+	free(p);
+}
+
+Test(trace_v2, format_1_seabios_boot_replays, .timeout = 120)
+{
+	char *pcbios = tu_build_path("pc-bios");
+	char path[4096];
+
+	if (access(SEABIOS, R_OK))
+		cr_skip_test("SeaBIOS is not installed (scripts/setup installs it)");
+	snprintf(path, sizeof(path), "/usr/share/seabios:%s", pcbios);
+	replay_v1("tests/data/traces/seabios-v1.trace", path, "verified 353 checkpoints");
+	free(pcbios);
+}
+
+Test(trace_v2, format_1_testfw_boot_replays)
+{
+	char *dir = tu_build_path("pc-bios/testfw");
+	replay_v1("tests/data/traces/testfw-v1.trace", dir, "verified 1 checkpoints");
+	free(dir);
+}
