@@ -1,7 +1,7 @@
 /*
  * machine/state_io.c: the symmetric state visitor (machine/state_io.h):
- * little-endian fixed-width fields, hashed with XXH3-64, saved to a growing
- * buffer, or loaded back with bounds checks.
+ * little-endian fixed-width fields collected in a growing buffer, which is
+ * hashed with XXH3-64 or saved, or loaded back with bounds checks.
  */
 #include "machine/state_io.h"
 
@@ -9,17 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define XXH_STATIC_LINKING_ONLY
 #include <xxhash.h>
 
 int state_io_init_hash(struct state_io *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->mode = STATE_IO_HASH;
-	s->xxh = XXH3_createState();
-	if (!s->xxh)
-		return -1;
-	XXH3_64bits_reset(s->xxh);
 	return 0;
 }
 
@@ -39,15 +34,14 @@ void state_io_init_load(struct state_io *s, const uint8_t *buf, size_t len)
 
 uint64_t state_io_digest(struct state_io *s)
 {
-	return s->xxh ? XXH3_64bits_digest(s->xxh) : 0;
+	if (s->mode != STATE_IO_HASH || s->error)
+		return 0;
+	return XXH3_64bits(s->buf, s->len);
 }
 
 void state_io_release(struct state_io *s)
 {
-	if (s->xxh)
-		XXH3_freeState(s->xxh);
-	s->xxh = NULL;
-	if (s->mode == STATE_IO_SAVE)
+	if (s->mode != STATE_IO_LOAD)
 		free(s->buf);
 	s->buf = NULL;
 }
@@ -86,8 +80,6 @@ static void io_raw(struct state_io *s, uint8_t *p, size_t n)
 {
 	switch (s->mode) {
 	case STATE_IO_HASH:
-		XXH3_64bits_update(s->xxh, p, n);
-		break;
 	case STATE_IO_SAVE:
 		if (s->error)
 			return;

@@ -16,23 +16,23 @@
 #include <stdint.h>
 
 enum state_io_mode {
-	STATE_IO_HASH,   /* feed the bytes to an XXH3-64 stream */
+	STATE_IO_HASH,   /* collect the bytes, then XXH3-64 of them all */
 	STATE_IO_SAVE,   /* append the bytes to a growing buffer */
 	STATE_IO_LOAD,   /* read the fields back from a buffer */
 };
 
 struct state_io {
 	enum state_io_mode mode;
-	void *xxh;                 /* HASH: an XXH3_state_t */
-	uint8_t *buf;              /* SAVE: owned, grows; LOAD: borrowed */
-	size_t len, cap;           /* SAVE: bytes written; LOAD: buffer size */
+	uint8_t *buf;              /* HASH, SAVE: owned, grows; LOAD: borrowed */
+	size_t len, cap;           /* HASH, SAVE: bytes written; LOAD: buffer size */
 	size_t pos;                /* LOAD: bytes consumed */
 	int error;                 /* sticky: out of memory, short buffer, bad value */
 	char errmsg[160];
 };
 
-/* Start a visitor. HASH allocates the XXH3 state; SAVE starts empty; LOAD
- * reads buf[0..len) (borrowed). Returns 0 or -1 (out of memory). */
+/* Start a visitor. HASH and SAVE start empty (hashing one buffer at the end
+ * costs far less than streaming many small fields, and gives the same
+ * digest); LOAD reads buf[0..len) (borrowed). Returns 0 or -1. */
 int state_io_init_hash(struct state_io *s);
 void state_io_init_save(struct state_io *s);
 void state_io_init_load(struct state_io *s, const uint8_t *buf, size_t len);
