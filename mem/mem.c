@@ -183,40 +183,41 @@ static int check_access(int max_access)
 	return -1;
 }
 
-int mem_add_mmio(struct mem *m, const char *name, uint64_t base, uint64_t size, int priority,
-		 mem_read_fn read, mem_write_fn write, void *opaque, int max_access)
+/* A region served by callbacks: MMIO in the memory map or ports in I/O space. */
+static int add_callback_region(struct mem *m, const char *name, enum mem_kind kind,
+			       uint64_t base, uint64_t size, int priority, mem_read_fn read,
+			       mem_write_fn write, void *opaque, int max_access)
 {
 	int id, acc = check_access(max_access);
 
 	if (acc < 0)
 		return -EINVAL;
-	id = region_new(m, name, MEM_KIND_MMIO, base, size, priority);
+	id = region_new(m, name, kind, base, size, priority);
 	if (id < 0)
 		return id;
 	m->regions[id].read = read;
 	m->regions[id].write = write;
 	m->regions[id].opaque = opaque;
 	m->regions[id].max_access = acc;
-	mem_view_update(m);
+	if (kind == MEM_KIND_MMIO)
+		mem_view_update(m);
+	else
+		mem_io_update(m);
 	return id;
+}
+
+int mem_add_mmio(struct mem *m, const char *name, uint64_t base, uint64_t size, int priority,
+		 mem_read_fn read, mem_write_fn write, void *opaque, int max_access)
+{
+	return add_callback_region(m, name, MEM_KIND_MMIO, base, size, priority, read, write,
+				   opaque, max_access);
 }
 
 int mem_add_io(struct mem *m, const char *name, uint16_t port, uint32_t count, int priority,
 	       mem_read_fn read, mem_write_fn write, void *opaque, int max_access)
 {
-	int id, acc = check_access(max_access);
-
-	if (acc < 0)
-		return -EINVAL;
-	id = region_new(m, name, MEM_KIND_IO, port, count, priority);
-	if (id < 0)
-		return id;
-	m->regions[id].read = read;
-	m->regions[id].write = write;
-	m->regions[id].opaque = opaque;
-	m->regions[id].max_access = acc;
-	mem_io_update(m);
-	return id;
+	return add_callback_region(m, name, MEM_KIND_IO, port, count, priority, read, write,
+				   opaque, max_access);
 }
 
 /* Region 0 (the RAM block) and the main RAM aliases are fixed. */
