@@ -68,3 +68,18 @@ tests/board/benchstub.bin: tests/board/benchstub.o
 # Board guests are raw binaries linked at 0x1000 (real mode, 0:1000).
 tests/guests/board_%.bin: tests/guests/board_%.o
 	$(AM_V_GEN)$(GUEST_LD) -Ttext 0x1000 --oformat binary -o $@ $<
+
+# CPU guests on the test board (tests/guests/board_*.S, shared kit in
+# tests/guests/board_kit.h), run by tests/test_board_guests.c.
+BOARD_CPU_GUESTS = tests/guests/board_smc.bin tests/guests/board_fault.bin \
+	tests/guests/board_paging.bin tests/guests/board_pmentry.bin tests/guests/board_gates.bin \
+	tests/guests/board_v86.bin tests/guests/board_task.bin
+check_PROGRAMS += tests/test_board_guests
+TESTS += tests/test_board_guests
+tests_test_board_guests_SOURCES = tests/test_board_guests.c tests/board/board.c \
+	tests/board/board.h tests/testutil.c tests/testutil.h
+tests_test_board_guests_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_test_board_guests_LDADD = $(TEST_LDADD)
+check_DATA += $(BOARD_CPU_GUESTS)
+EXTRA_DIST += tests/guests/board_kit.h $(BOARD_CPU_GUESTS:.bin=.S)
+$(BOARD_CPU_GUESTS:.bin=.o): $(srcdir)/tests/guests/board_kit.h

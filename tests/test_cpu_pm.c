@@ -391,27 +391,258 @@ Test(cpu_pm, task_switch_call_and_iret)
 	vm_fini(&v);
 }
 
-/* XXX: 16-bit TSSs (types 1/3) are not supported (docs/cpu.md, known gaps):
- * a switch to one raises #GP(selector) instead of switching. */
-Test(cpu_pm, task_switch_16bit_tss_unsupported)
+/* Task-switch fixtures: GDT entries 5 (0x28) and 6 (0x30) are TSS
+ * descriptors, entry 7 (0x38) is spare; GDTR covers 8 entries. */
+static uint64_t tss_desc(uint32_t base, uint32_t limit, unsigned type)
+{
+	return (limit & 0xffffu) | ((uint64_t)(base & 0xffffffu) << 16) |
+	       ((uint64_t)(0x80u | type) << 40) | ((uint64_t)((limit >> 16) & 0xfu) << 48) |
+	       ((uint64_t)(base >> 24) << 56);
+}
+
+static void gdt_put(struct vm *v, int idx, uint64_t d)
+{
+	mem_write(v->m, 0x800 + 8 * (uint32_t)idx, (uint32_t)d, 4);
+	mem_write(v->m, 0x804 + 8 * (uint32_t)idx, (uint32_t)(d >> 32), 4);
+	struct cpu_segment gd = { 0, 0, 0x800, 8 * 8 - 1 };
+	cpu_set_seg(v->c, CPU_GDTR, &gd);
+}
+
+/* A 16-bit TSS (SDM Vol. 3 figure 7-10) at base: IP, FLAGS, AX..DI from
+ * regs[0..7], ES CS SS DS from sels[0..3], LDT 0; link 0x5555. */
+static void tss16_put(struct vm *v, uint32_t base, uint16_t ip, uint16_t flags,
+		      const uint16_t regs[8], const uint16_t sels[4])
+{
+	mem_write(v->m, base, 0x5555, 2);
+	mem_write(v->m, base + 0x0e, ip, 2);
+	mem_write(v->m, base + 0x10, flags, 2);
+	for (uint32_t k = 0; k < 8; k++)
+		mem_write(v->m, base + 0x12 + 2 * k, regs[k], 2);
+	for (uint32_t k = 0; k < 4; k++)
+		mem_write(v->m, base + 0x22 + 2 * k, sels[k], 2);
+	mem_write(v->m, base + 0x2a, 0, 2);
+}
+
+/* Task B of the 16-bit tests: 16-bit code 0x18 and data 0x20 (base 0),
+ * SP 0x7800, AX..DI = 0x1111 * (n + 1). */
+static const uint16_t b16_regs[8] = { 0x1111, 0x2222, 0x3333, 0x4444, 0x7800, 0x6666, 0x7777,
+				      0x8888 };
+static const uint16_t b16_sels[4] = { 0x20, 0x18, 0x20, 0x20 };
+
+/* JMP from a 32-bit task to a 16-bit TSS (SDM Vol. 3 §7.3, §7.6): the
+ * 16-bit state is loaded with the upper halves of the general registers set
+ * to 0xFFFF and those of EIP and EFLAGS cleared, FS/GS null; the old task
+ * is saved in the 32-bit layout and loses its busy bit, the new one gets it;
+ * JMP leaves the link field and NT alone and sets CR0.TS. */
+Test(cpu_pm, task_switch_jmp_32_to_16bit_tss)
 {
 	struct vm v;
 	vm_init(&v, 2u << 20);
 	vm_flat32(&v, 0x2000);
-	uint64_t ta = 0x0000890040000067ull, tb = 0x000081004100002bull;
-	mem_write(v.m, 0x800 + 8 * 5, (uint32_t)ta, 4);
-	mem_write(v.m, 0x804 + 8 * 5, (uint32_t)(ta >> 32), 4);
-	mem_write(v.m, 0x800 + 8 * 6, (uint32_t)tb, 4);
-	mem_write(v.m, 0x804 + 8 * 6, (uint32_t)(tb >> 32), 4);
-	struct cpu_segment gd = { 0, 0, 0x800, 7 * 8 - 1 };
-	cpu_set_seg(v.c, CPU_GDTR, &gd);
+	gdt_put(&v, 5, tss_desc(0x4000, 0x67, 9));
+	gdt_put(&v, 6, tss_desc(0x4100, 0x2b, 1));
+	tss16_put(&v, 0x4100, 0x2600, 0x0803, b16_regs, b16_sels);   /* OF, CF */
+	mem_write(v.m, 0x4100 + 0x2c, 0xeeeeeeee, 4);   /* past the 16-bit TSS */
+	static const uint8_t code[] = {
+		0x66, 0xb8, 0x28, 0x00, 0x0f, 0x00, 0xd8,        /* ltr 0x28 */
+		0xbe, 0x78, 0x56, 0x34, 0x12,                    /* mov esi, 0x12345678 */
+		0xea, 0x00, 0x00, 0x00, 0x00, 0x30, 0x00,        /* jmp 0x30:0 */
+	};
+	static const uint8_t taskb[] = { 0xf4 };                 /* hlt */
+	vm_load(&v, 0x2000, code, sizeof(code));
+	vm_load(&v, 0x2600, taskb, sizeof(taskb));
+	cpu_set_reg(v.c, CPU_EFLAGS, 0x00040202);                /* AC, IF */
+	cr_assert_eq(vm_run(&v, 10), CPU_STOP_HLT, "vec %d eip %x", v.last_vec, vm_reg(&v, CPU_EIP));
+	cr_expect_eq(v.nints, 0);
+	static const enum cpu_reg gpr[8] = { CPU_EAX, CPU_ECX, CPU_EDX, CPU_EBX, CPU_ESP, CPU_EBP,
+					     CPU_ESI, CPU_EDI };
+	for (int k = 0; k < 8; k++)
+		cr_expect_eq(vm_reg(&v, gpr[k]), 0xffff0000u | b16_regs[k], "register %d: %08x", k,
+			     vm_reg(&v, gpr[k]));
+	cr_expect_eq(vm_reg(&v, CPU_EFLAGS), 0x0803, "EFLAGS %08x: upper half cleared, no NT",
+		     vm_reg(&v, CPU_EFLAGS));
+	struct cpu_segment s;
+	cpu_get_seg(v.c, CPU_CS, &s);
+	cr_expect_eq(s.selector, 0x18);
+	cr_expect_eq(s.attr & 0x4000, 0, "16-bit code");
+	cpu_get_seg(v.c, CPU_SS, &s);
+	cr_expect_eq(s.selector, 0x20);
+	cpu_get_seg(v.c, CPU_FS, &s);
+	cr_expect_eq(s.selector, 0, "FS null in a 16-bit task");
+	cpu_get_seg(v.c, CPU_GS, &s);
+	cr_expect_eq(s.selector, 0, "GS null in a 16-bit task");
+	cpu_get_seg(v.c, CPU_TR, &s);
+	cr_expect_eq(s.selector, 0x30);
+	cr_expect_eq(s.attr & 0xf, 3, "TR caches a busy 16-bit TSS");
+	cr_expect_eq(mem_read(v.m, 0x4000 + 0x20, 4), 0x2013, "task A's EIP saved (32-bit layout)");
+	cr_expect_eq(mem_read(v.m, 0x4000 + 0x40, 4), 0x12345678, "task A's ESI saved");
+	cr_expect_eq(mem_read(v.m, 0x4000 + 0x24, 4), 0x00040202, "task A's EFLAGS saved");
+	cr_expect_eq(mem_read(v.m, 0x4000 + 0x58, 2), 0x10, "task A's FS saved");
+	cr_expect_eq(mem_read(v.m, 0x800 + 8 * 5 + 5, 1), 0x89, "task A not busy after JMP");
+	cr_expect_eq(mem_read(v.m, 0x800 + 8 * 6 + 5, 1), 0x83, "task B busy");
+	cr_expect_eq(mem_read(v.m, 0x4100, 2), 0x5555, "JMP leaves the link field");
+	cr_expect_eq(mem_read(v.m, 0x4100 + 0x2c, 4), 0xeeeeeeeeu, "nothing past the 16-bit TSS");
+	cr_expect(vm_reg(&v, CPU_CR0) & 8, "CR0.TS set by the switch");
+	vm_fini(&v);
+}
+
+/* CALL from a 32-bit task to a 16-bit TSS sets NT and the back link; the
+ * 16-bit task's IRET returns to the 32-bit task and saves the 16-bit state
+ * (IP, FLAGS with NT cleared, low words of the registers). */
+Test(cpu_pm, task_switch_call_16bit_tss_and_iret_back)
+{
+	struct vm v;
+	vm_init(&v, 2u << 20);
+	vm_flat32(&v, 0x2000);
+	gdt_put(&v, 5, tss_desc(0x4000, 0x67, 9));
+	gdt_put(&v, 6, tss_desc(0x4100, 0x2b, 1));
+	tss16_put(&v, 0x4100, 0x2600, 0x0002, b16_regs, b16_sels);
+	static const uint8_t code[] = {
+		0x66, 0xb8, 0x28, 0x00, 0x0f, 0x00, 0xd8,        /* ltr 0x28 */
+		0xbe, 0x11, 0x00, 0xab, 0x00,                    /* mov esi, 0xab0011 */
+		0xb8, 0xdd, 0xcc, 0xbb, 0xaa,                    /* mov eax, 0xaabbccdd */
+		0x9a, 0x00, 0x00, 0x00, 0x00, 0x30, 0x00,        /* call 0x30:0 */
+		0x43, 0xf4 };                                    /* inc ebx; hlt */
+	static const uint8_t taskb[] = {
+		0x9c, 0x58, 0xa3, 0x00, 0x30,                    /* pushf; pop ax; mov [0x3000], ax */
+		0x41,                                            /* inc cx */
+		0x89, 0xf2,                                      /* mov dx, si */
+		0xcf };                                          /* iret */
+	vm_load(&v, 0x2000, code, sizeof(code));
+	vm_load(&v, 0x2600, taskb, sizeof(taskb));
+	cr_assert_eq(vm_run(&v, 30), CPU_STOP_HLT, "vec %d eip %x", v.last_vec, vm_reg(&v, CPU_EIP));
+	cr_expect_eq(v.nints, 0);
+	cr_expect_eq(mem_read(v.m, 0x3000, 2), 0x4002, "NT set in the called 16-bit task");
+	cr_expect_eq(mem_read(v.m, 0x4100, 2), 0x28, "back link to the caller");
+	cr_expect_eq(mem_read(v.m, 0x4100 + 0x0e, 2), 0x2609, "task B's IP saved by IRET");
+	cr_expect_eq(mem_read(v.m, 0x4100 + 0x10, 2), 0x0002, "task B's FLAGS saved, NT cleared");
+	cr_expect_eq(mem_read(v.m, 0x4100 + 0x12, 2), 0x4002, "task B's AX saved");
+	cr_expect_eq(mem_read(v.m, 0x4100 + 0x14, 2), 0x2223, "task B's CX saved");
+	cr_expect_eq(mem_read(v.m, 0x4100 + 0x16, 2), 0x7777, "task B's DX (its own SI) saved");
+	cr_expect_eq(mem_read(v.m, 0x4100 + 0x24, 2), 0x18, "task B's CS saved");
+	cr_expect_eq(mem_read(v.m, 0x4000 + 0x20, 4), 0x2018, "task A's EIP saved by CALL");
+	cr_expect_eq(vm_reg(&v, CPU_EBX), 1, "back in task A");
+	cr_expect_eq(vm_reg(&v, CPU_EAX), 0xaabbccddu, "task A's EAX restored in full");
+	cr_expect_eq(vm_reg(&v, CPU_ESI), 0xab0011u);
+	cr_expect_eq(vm_reg(&v, CPU_EFLAGS) & 0x4000, 0, "NT clear in task A");
+	cr_expect_eq(mem_read(v.m, 0x800 + 8 * 6 + 5, 1), 0x81, "task B not busy after IRET");
+	cr_expect_eq(mem_read(v.m, 0x800 + 8 * 5 + 5, 1), 0x8b, "task A busy");
+	struct cpu_segment s;
+	cpu_get_seg(v.c, CPU_TR, &s);
+	cr_expect_eq(s.selector, 0x28);
+	cpu_get_seg(v.c, CPU_CS, &s);
+	cr_expect_eq(s.selector, 0x08);
+	cpu_get_seg(v.c, CPU_FS, &s);
+	cr_expect_eq(s.selector, 0x10, "task A's FS restored");
+	vm_fini(&v);
+}
+
+/* An exception through a task gate to a 16-bit TSS: the switch behaves like
+ * a CALL (link, NT, old task stays busy) and the error code is pushed as a
+ * word on the new task's stack; the old task's saved EIP is the faulting
+ * instruction. */
+Test(cpu_pm, task_switch_task_gate_to_16bit_tss_pushes_word_error)
+{
+	struct vm v;
+	vm_init(&v, 2u << 20);
+	vm_flat32(&v, 0x2000);
+	gdt_put(&v, 5, tss_desc(0x4000, 0x67, 9));
+	gdt_put(&v, 6, tss_desc(0x4100, 0x2b, 1));
+	tss16_put(&v, 0x4100, 0x2600, 0x0002, b16_regs, b16_sels);
+	mem_write(v.m, 0x1000 + 8 * 13, 0x00300000u, 4);          /* task gate -> 0x30 */
+	mem_write(v.m, 0x1004 + 8 * 13, 0x00008500u, 4);
+	static const uint8_t code[] = {
+		0x66, 0xb8, 0x28, 0x00, 0x0f, 0x00, 0xd8,        /* ltr 0x28 */
+		0x66, 0xb8, 0x34, 0x12,                          /* mov ax, 0x1234 */
+		0x8e, 0xd8,                                      /* mov ds, ax: #GP(0x1234) */
+		0xf4 };
+	static const uint8_t taskb[] = { 0xf4 };
+	vm_load(&v, 0x2000, code, sizeof(code));
+	vm_load(&v, 0x2600, taskb, sizeof(taskb));
+	cr_assert_eq(vm_run(&v, 10), CPU_STOP_HLT, "vec %d eip %x", v.last_vec, vm_reg(&v, CPU_EIP));
+	cr_expect_eq(v.last_vec, 13);
+	cr_expect_eq(v.last_err, 0x1234);
+	cr_expect_eq(vm_reg(&v, CPU_ESP), 0xffff77feu, "a word pushed on SP 0x7800");
+	cr_expect_eq(mem_read(v.m, 0x77fe, 2), 0x1234, "the error code");
+	cr_expect_eq(mem_read(v.m, 0x7800 - 4, 2), 0, "only a word");
+	cr_expect_eq(vm_reg(&v, CPU_EFLAGS) & 0x4000, 0x4000, "NT set");
+	cr_expect_eq(mem_read(v.m, 0x4100, 2), 0x28, "back link");
+	cr_expect_eq(mem_read(v.m, 0x4000 + 0x20, 4), 0x200b, "faulting EIP saved");
+	cr_expect_eq(mem_read(v.m, 0x800 + 8 * 5 + 5, 1), 0x8b, "task A stays busy");
+	cr_expect_eq(mem_read(v.m, 0x800 + 8 * 6 + 5, 1), 0x83, "task B busy");
+	vm_fini(&v);
+}
+
+/* From a 16-bit task (LTR of a type-1 TSS) to a 32-bit one: the old state
+ * goes into the 16-bit layout only (low words), the new one is 32-bit. */
+Test(cpu_pm, task_switch_jmp_16bit_to_32bit_tss)
+{
+	struct vm v;
+	vm_init(&v, 2u << 20);
+	vm_flat32(&v, 0x2000);
+	gdt_put(&v, 5, tss_desc(0x4000, 0x67, 9));
+	gdt_put(&v, 6, tss_desc(0x4100, 0x2b, 1));
+	for (uint32_t k = 0; k < 0x68; k += 4)
+		mem_write(v.m, 0x4100 + k, 0xeeeeeeeeu, 4);
+	/* Task B (32-bit TSS at 0x4000): EIP 0x2600, EFLAGS 0x40002 (AC). */
+	mem_write(v.m, 0x4000 + 0x20, 0x2600, 4);
+	mem_write(v.m, 0x4000 + 0x24, 0x40002, 4);
+	mem_write(v.m, 0x4000 + 0x28, 0xa1b2c3d4u, 4);   /* EAX */
+	mem_write(v.m, 0x4000 + 0x38, 0x7800, 4);        /* ESP */
+	for (int k = 0; k < 6; k++)
+		mem_write(v.m, 0x4000 + 0x48 + 4 * (uint32_t)k, k == 1 ? 0x08 : 0x10, 4);
+	static const uint8_t code[] = {
+		0x66, 0xb8, 0x30, 0x00, 0x0f, 0x00, 0xd8,        /* ltr 0x30 */
+		0xb8, 0x78, 0x56, 0x34, 0x12,                    /* mov eax, 0x12345678 */
+		0xbf, 0x21, 0x43, 0x65, 0x87,                    /* mov edi, 0x87654321 */
+		0xea, 0x00, 0x00, 0x00, 0x00, 0x28, 0x00,        /* jmp 0x28:0 */
+	};
+	static const uint8_t taskb[] = { 0xf4 };
+	vm_load(&v, 0x2000, code, sizeof(code));
+	vm_load(&v, 0x2600, taskb, sizeof(taskb));
+	cr_assert_eq(vm_run(&v, 10), CPU_STOP_HLT, "vec %d eip %x", v.last_vec, vm_reg(&v, CPU_EIP));
+	cr_expect_eq(v.nints, 0);
+	cr_expect_eq(vm_reg(&v, CPU_EAX), 0xa1b2c3d4u, "32-bit task loaded in full");
+	cr_expect_eq(vm_reg(&v, CPU_EFLAGS), 0x40002, "EFLAGS loaded in full");
+	cr_expect_eq(mem_read(v.m, 0x4100 + 0x0e, 2), 0x2018, "old IP");
+	cr_expect_eq(mem_read(v.m, 0x4100 + 0x10, 2), 0x0002, "old FLAGS");
+	cr_expect_eq(mem_read(v.m, 0x4100 + 0x12, 2), 0x5678, "old AX (low word)");
+	cr_expect_eq(mem_read(v.m, 0x4100 + 0x1a, 2), 0x9000, "old SP");
+	cr_expect_eq(mem_read(v.m, 0x4100 + 0x20, 2), 0x4321, "old DI");
+	cr_expect_eq(mem_read(v.m, 0x4100 + 0x22, 2), 0x10, "old ES");
+	cr_expect_eq(mem_read(v.m, 0x4100 + 0x24, 2), 0x08, "old CS");
+	cr_expect_eq(mem_read(v.m, 0x4100 + 0x28, 2), 0x10, "old DS");
+	cr_expect_eq(mem_read(v.m, 0x4100 + 0x2a, 2), 0xeeee, "the LDT field is not written");
+	cr_expect_eq(mem_read(v.m, 0x4100 + 0x2c, 4), 0xeeeeeeeeu, "nothing past the 16-bit TSS");
+	cr_expect_eq(mem_read(v.m, 0x800 + 8 * 6 + 5, 1), 0x81, "old 16-bit task not busy");
+	cr_expect_eq(mem_read(v.m, 0x800 + 8 * 5 + 5, 1), 0x8b, "new task busy");
+	vm_fini(&v);
+}
+
+/* A 16-bit TSS needs a limit of at least 0x2B: 0x2A gives #TS(selector)
+ * before anything changes (SDM Vol. 3 §7.3 step 3). */
+Test(cpu_pm, task_switch_16bit_tss_limit_too_small)
+{
+	struct vm v;
+	vm_init(&v, 2u << 20);
+	vm_flat32(&v, 0x2000);
+	gdt_put(&v, 5, tss_desc(0x4000, 0x67, 9));
+	gdt_put(&v, 6, tss_desc(0x4100, 0x2a, 1));
+	tss16_put(&v, 0x4100, 0x2600, 0x0002, b16_regs, b16_sels);
 	static const uint8_t code[] = { 0x66, 0xb8, 0x28, 0x00, 0x0f, 0x00, 0xd8,
 					0xea, 0x00, 0x00, 0x00, 0x00, 0x30, 0x00 };
 	vm_load(&v, 0x2000, code, sizeof(code));
-	vm_idt_gate(&v, 13, 0x3000);
+	vm_idt_gate(&v, 10, 0x3000);
 	mem_write(v.m, 0x3000, 0xf4, 1);
 	cr_assert_eq(vm_run(&v, 10), CPU_STOP_HLT);
-	cr_expect_eq(v.last_vec, 13);
+	cr_expect_eq(v.last_vec, 10);
 	cr_expect_eq(v.last_err, 0x30);
+	cr_expect_eq(mem_read(v.m, 0x9000 - 12, 4), 0x2007, "#TS is a fault on the JMP");
+	struct cpu_segment tr;
+	cpu_get_seg(v.c, CPU_TR, &tr);
+	cr_expect_eq(tr.selector, 0x28, "no switch");
+	cr_expect_eq(mem_read(v.m, 0x800 + 8 * 6 + 5, 1), 0x81, "target not busy");
+	cr_expect_eq(mem_read(v.m, 0x800 + 8 * 5 + 5, 1), 0x8b, "current task still busy");
+	cr_expect_eq(mem_read(v.m, 0x4000 + 0x20, 4), 0, "current task not saved");
 	vm_fini(&v);
 }
