@@ -290,16 +290,6 @@ void acpi_pm_update(struct acpi_pm *pm)
 	pm_update_sci(pm);
 }
 
-void acpi_pm_hash(const struct acpi_pm *pm, isa_feed_fn feed, void *ctx)
-{
-	feed(ctx, pm->regs, sizeof(pm->regs));
-	isa_feed_u8(feed, ctx, pm->apmc);
-	isa_feed_u8(feed, ctx, pm->apms);
-	isa_feed_u8(feed, ctx, pm->apmc_en);
-	isa_feed_u8(feed, ctx, pm->sci_level);
-	isa_feed_u64(feed, ctx, pm->tmr_epoch);
-}
-
 void acpi_pm_state_visit(struct acpi_pm *pm, struct state_io *s)
 {
 	state_io_tag(s, "acpi-pm");

@@ -116,10 +116,6 @@ void acpi_pm_update(struct acpi_pm *pm);
 /* When acpi_pm_update must next run (ns), or UINT64_MAX. */
 uint64_t acpi_pm_next_deadline(const struct acpi_pm *pm);
 
-/* Feed the state (registers, APM bytes, overflow epoch, SCI level) to a
- * state hash, field by field. */
-void acpi_pm_hash(const struct acpi_pm *pm, isa_feed_fn feed, void *ctx);
-
 struct state_io;
 /* Snapshot state (machine/state_io.h): hash, save and load alike. The
  * timer is the machine's, restored by clock_state_visit. */

@@ -176,18 +176,6 @@ int clock_run_due(struct clock *c)
 	return fired;
 }
 
-void clock_hash(const struct clock *c, void (*feed)(void *ctx, const void *p, size_t n),
-		void *ctx)
-{
-	for (const struct clock_timer *t = c->head; t; t = t->next) {
-		uint8_t b[8];
-		feed(ctx, t->name, strlen(t->name) + 1);
-		for (int i = 0; i < 8; i++)
-			b[i] = (uint8_t)(t->when >> (8 * i));
-		feed(ctx, b, 8);
-	}
-}
-
 #define CLOCK_STATE_MAX_TIMERS 256
 #define CLOCK_NAME_MAX 64
 

@@ -57,12 +57,6 @@ int clock_run_due(struct clock *c);
  * already due wait for the next clock_run_due(), so a callback that re-arms
  * itself in the past cannot loop forever inside one call. */
 
-/* Feed the armed timers in firing order to a state hash: for each, its name
- * (bytes, then a 0 byte) and its deadline (8 bytes little-endian). The
- * arming sequence numbers themselves are not fed: only their order matters. */
-void clock_hash(const struct clock *c, void (*feed)(void *ctx, const void *p, size_t n),
-		void *ctx);
-
 struct state_io;
 /* Snapshot state (machine/state_io.h): the armed timers in firing order, by
  * name and deadline. Loading finds each timer by name among every timer of

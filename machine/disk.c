@@ -285,39 +285,6 @@ int disk_flush(struct disk *d)
 	return 0;
 }
 
-static void feed_u64(void (*feed)(void *ctx, const void *p, size_t n), void *ctx,
-		     uint64_t v)
-{
-	uint8_t b[8];
-	for (int i = 0; i < 8; i++)
-		b[i] = (uint8_t)(v >> (8 * i));
-	feed(ctx, b, sizeof(b));
-}
-
-void disk_hash(const struct disk *d, void (*feed)(void *ctx, const void *p, size_t n),
-	       void *ctx)
-{
-	feed_u64(feed, ctx, d->ndirty);
-	for (size_t i = 0; i < d->l1_len; i++) {
-		if (!d->l1[i])
-			continue;
-		for (size_t j = 0; j < L2_ENTRIES; j++) {
-			const struct disk_chunk *c = d->l1[i][j];
-			if (!c)
-				continue;
-			for (unsigned k = 0; k < CHUNK_SECTORS; k++) {
-				if (!(c->dirty >> k & 1))
-					continue;
-				uint64_t lba = ((uint64_t)i << L1_SHIFT) |
-					       ((uint64_t)j << CHUNK_SHIFT) | k;
-				feed_u64(feed, ctx, lba);
-				feed(ctx, c->data + (size_t)k * DISK_SECTOR_SIZE,
-				     DISK_SECTOR_SIZE);
-			}
-		}
-	}
-}
-
 int disk_image_hash(const struct disk *d, uint8_t out[16])
 {
 	enum { CHUNK = 1 << 20 };

@@ -5,8 +5,8 @@
  * every sector the guest writes lands in an in-memory overlay; the user's
  * file never changes. In rw mode writes also go through to the file. In both
  * modes the overlay records every written sector, so it is part of the
- * device state: disk_hash() feeds it in sector order, and the same guest run
- * hashes the same in either mode. Overlay memory is bounded by what the guest
+ * device state: disk_state_visit() saves it in sector order, and the same
+ * guest run hashes the same in either mode. Overlay memory is bounded by what the guest
  * writes (a two-level table of 64-sector chunks). See docs/ide.md.
  */
 #ifndef LS_MACHINE_DISK_H
@@ -48,20 +48,16 @@ int disk_flush(struct disk *d);
 /* Number of distinct sectors the guest has written. */
 uint64_t disk_dirty_sectors(const struct disk *d);
 
-/* Feed the overlay to a state hash: the dirty-sector count (8 bytes LE), then
- * for each written sector in ascending LBA order its LBA (8 bytes LE) and
- * its 512 bytes. Independent of host pointers, allocation order and mode. */
-void disk_hash(const struct disk *d, void (*feed)(void *ctx, const void *p, size_t n),
-	       void *ctx);
-
 /* XXH3-128 of the image file's content as it is on the host now (for the
  * trace header: call it before the guest runs). out receives the canonical
  * big-endian 16 bytes. Returns 0 or a negative errno. */
 int disk_image_hash(const struct disk *d, uint8_t out[16]);
 
 struct state_io;
-/* Snapshot state (machine/state_io.h): the overlay in the disk_hash layout.
- * Loading replaces the overlay (the image file is never written). */
+/* Snapshot state (machine/state_io.h): the overlay, as the dirty-sector
+ * count (u64), then for each written sector in ascending LBA order its LBA
+ * (u64) and its 512 bytes; independent of host pointers, allocation order and
+ * mode. Loading replaces the overlay (the image file is never written). */
 void disk_state_visit(struct disk *d, struct state_io *s);
 
 #endif

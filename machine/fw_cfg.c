@@ -9,9 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define XXH_STATIC_LINKING_ONLY
-#include <xxhash.h>
-
 /* Most files a directory can list: keys 0x20-0x3fff. */
 #define FW_CFG_MAX_FILES (FW_CFG_ENTRY_MASK + 1 - FW_CFG_FILE_FIRST)
 /* "QEMU CFG": what the DMA address register reads as (fw_cfg.rst, Signature). */
@@ -495,48 +492,6 @@ void fw_cfg_set_state(struct fw_cfg *fw, const struct fw_cfg_state *st)
 	fw->cur_key = st->key;
 	fw->cur_offset = st->offset;
 	fw->dma_addr = st->dma_addr;
-}
-
-static void hash_u64(XXH3_state_t *h, uint64_t v)
-{
-	uint8_t b[8];
-	int i;
-
-	for (i = 0; i < 8; i++)
-		b[i] = (uint8_t)(v >> (8 * i));
-	XXH3_64bits_update(h, b, sizeof(b));
-}
-
-static void hash_item(XXH3_state_t *h, uint16_t key, const struct fw_cfg_item *it)
-{
-	size_t nlen = strlen(it->name);
-
-	hash_u64(h, key);
-	hash_u64(h, nlen);
-	XXH3_64bits_update(h, it->name, nlen);
-	hash_u64(h, it->len);
-	if (it->len)
-		XXH3_64bits_update(h, it->data, it->len);
-}
-
-uint64_t fw_cfg_hash(const struct fw_cfg *fw)
-{
-	XXH3_state_t h;
-	size_t i;
-
-	XXH3_INITSTATE(&h);
-	XXH3_64bits_reset(&h);
-	hash_u64(&h, fw->cur_key);
-	hash_u64(&h, fw->cur_offset);
-	hash_u64(&h, fw->dma_addr);
-	hash_u64(&h, (uint64_t)fw->dma_enabled);
-	hash_u64(&h, fw->nitems);
-	for (i = 0; i < fw->nitems; i++)
-		hash_item(&h, fw->items[i].key, &fw->items[i]);
-	hash_u64(&h, fw->nfiles);
-	for (i = 0; i < fw->nfiles; i++)
-		hash_item(&h, (uint16_t)(FW_CFG_FILE_FIRST + i), &fw->files[i]);
-	return XXH3_64bits_digest(&h);
 }
 
 static const char *key_name(uint16_t key)

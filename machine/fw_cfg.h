@@ -133,11 +133,6 @@ struct fw_cfg_state {
 void fw_cfg_get_state(const struct fw_cfg *fw, struct fw_cfg_state *st);
 void fw_cfg_set_state(struct fw_cfg *fw, const struct fw_cfg_state *st);
 
-/* 64-bit XXH3 of the state and of every item (key, length, bytes, and file
- * names), serialised field by field in key order. Equal hashes mean the
- * guest sees the same device. */
-uint64_t fw_cfg_hash(const struct fw_cfg *fw);
-
 /* Human-readable listing for the monitor's `info fwcfg`: the state, then
  * one line per item (key, name, size, a short preview). */
 void fw_cfg_render(const struct fw_cfg *fw, FILE *out);

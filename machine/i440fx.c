@@ -134,12 +134,6 @@ struct pci_function *i440fx_function(struct i440fx *h)
 	return h->fn;
 }
 
-void i440fx_hash(const struct i440fx *h, void (*feed)(void *ctx, const void *p, size_t n),
-		 void *ctx)
-{
-	pci_function_hash(h->fn, feed, ctx);
-}
-
 void i440fx_state_visit(struct i440fx *h, struct state_io *s)
 {
 	state_io_tag(s, "i440fx");

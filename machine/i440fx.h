@@ -56,9 +56,6 @@ void i440fx_free(struct i440fx *h);
  * (0x02, lock cleared) are reset by mem/ itself, which owns them. */
 void i440fx_reset(struct i440fx *h);
 struct pci_function *i440fx_function(struct i440fx *h);
-/* Feed the host bridge's state (its config bytes) to a state hash. */
-void i440fx_hash(const struct i440fx *h, void (*feed)(void *ctx, const void *p, size_t n),
-		 void *ctx);
 
 struct state_io;
 /* Snapshot state (machine/state_io.h). PAM and SMRAM live in mem/ and are

@@ -503,22 +503,6 @@ void i8042_free(struct i8042 *k)
 	free(k);
 }
 
-void i8042_hash(const struct i8042 *k, isa_feed_fn feed, void *ctx)
-{
-	const uint8_t ctl[] = { k->status, k->mode, k->outport, k->write_cmd, k->ob_full,
-				k->ob_data, k->ob_src, k->xlate_break };
-	const uint8_t dev[] = { k->kbd_scan, k->kbd_set, k->kbd_leds, k->kbd_cmd,
-				k->aux_enabled, k->aux_cmd, k->aux_rate, k->aux_res,
-				k->aux_scale, k->irq1_level, k->irq12_level };
-	feed(ctx, ctl, sizeof(ctl));
-	for (int i = 0; i < SRC_N; i++) {
-		feed(ctx, k->q[i].data, I8042_QLEN);
-		isa_feed_u8(feed, ctx, k->q[i].head);
-		isa_feed_u8(feed, ctx, k->q[i].count);
-	}
-	feed(ctx, dev, sizeof(dev));
-}
-
 void i8042_state_visit(struct i8042 *k, struct state_io *s)
 {
 	uint8_t *f[] = { &k->status, &k->mode, &k->outport, &k->write_cmd, &k->ob_full,

@@ -54,14 +54,6 @@ int i8042_key(struct i8042 *k, uint8_t byte);
 int i8042_kbd_scancode_set(const struct i8042 *k);
 uint8_t i8042_kbd_leds(const struct i8042 *k);
 
-/* Feed the state hash, u8 each: controller status, command byte, output
- * port, pending command, output buffer full, its data, its source (0
- * controller, 1 controller-as-aux, 2 keyboard, 3 mouse), translation break
- * prefix; the four queues in that source order, each as 16 data bytes, head,
- * count; keyboard scanning, set, LEDs, pending command; mouse enabled,
- * pending command, sample rate, resolution, scaling; IRQ1 and IRQ12 levels. */
-void i8042_hash(const struct i8042 *k, isa_feed_fn feed, void *ctx);
-
 struct state_io;
 /* Snapshot state (machine/state_io.h): hash, save and load alike. */
 void i8042_state_visit(struct i8042 *k, struct state_io *s);

@@ -818,44 +818,7 @@ void ide_set_read_hook(struct ide *c, ide_read_hook_fn fn, void *opaque)
 	c->on_read_opaque = opaque;
 }
 
-/* ---- state hash ---- */
-
-void ide_hash(const struct ide *c, isa_feed_fn feed, void *ctx)
-{
-	isa_feed_u8(feed, ctx, c->ctl);
-	isa_feed_u8(feed, ctx, c->sel);
-	isa_feed_u8(feed, ctx, (uint8_t)c->irq_level);
-	for (int i = 0; i < 2; i++) {
-		const struct ide_dev *d = &c->dev[i];
-		isa_feed_u8(feed, ctx, d->disk != NULL);
-		isa_feed_u64(feed, ctx, d->sectors);
-		const uint8_t regs[] = {
-			d->feature, d->count, d->lbal, d->lbam, d->lbah,
-			d->hob_feature, d->hob_count, d->hob_lbal, d->hob_lbam, d->hob_lbah,
-			d->device, d->error, d->status, d->intrq, d->mult,
-			d->cmd, d->xfer, d->lba48, d->chs,
-		};
-		feed(ctx, regs, sizeof(regs));
-		isa_feed_u16(feed, ctx, d->cyls);
-		isa_feed_u16(feed, ctx, d->heads);
-		isa_feed_u16(feed, ctx, d->spt);
-		isa_feed_u16(feed, ctx, d->cur_cyls);
-		isa_feed_u16(feed, ctx, d->cur_heads);
-		isa_feed_u16(feed, ctx, d->cur_spt);
-		isa_feed_u64(feed, ctx, d->lba);
-		isa_feed_u32(feed, ctx, d->left);
-		isa_feed_u32(feed, ctx, d->block);
-		isa_feed_u32(feed, ctx, d->pos);
-		isa_feed_u32(feed, ctx, d->len);
-		/* Only the buffer bytes the guest can still observe or that will
-		 * be written: the unread rest of a data-in block, the received
-		 * part of a data-out block. */
-		if (d->xfer == XFER_IN)
-			feed(ctx, d->buf + d->pos, d->len - d->pos);
-		else if (d->xfer == XFER_OUT)
-			feed(ctx, d->buf, d->pos);
-	}
-}
+/* ---- state ---- */
 
 void ide_state_visit(struct ide *c, struct state_io *s)
 {

@@ -81,10 +81,6 @@ void ide_write_ctl(void *opaque, uint32_t offset, uint32_t value, int size);
 void ide_default_geometry(uint64_t sectors, unsigned *cyls, unsigned *heads,
 			  unsigned *spt);
 
-/* Feed the channel's state to a state hash, field by field in a fixed
- * order (docs/ide.md); the disks' overlays are fed by disk_hash(). */
-void ide_hash(const struct ide *c, isa_feed_fn feed, void *ctx);
-
 struct state_io;
 /* Snapshot state (machine/state_io.h): hash, save and load alike. The
  * attached disks are configuration (a load checks they match); their

@@ -1,7 +1,8 @@
 /*
  * machine/isa_dev.h: conventions shared by the ISA/chipset device models
- * (PIC, PIT, RTC, i8042, UART, debug ports, DMA): reset kinds, the
- * unimplemented-register log, and little-endian state-hash feeders.
+ * (PIC, PIT, RTC, i8042, UART, debug ports, DMA): reset kinds and the
+ * unimplemented-register log. Device state is saved and hashed through
+ * each device's foo_state_visit (machine/state_io.h).
  */
 #ifndef LS_MACHINE_ISA_DEV_H
 #define LS_MACHINE_ISA_DEV_H
@@ -23,34 +24,6 @@ struct isa_log {
 	void (*fn)(void *opaque, const char *msg);
 	void *opaque;
 };
-
-/* The state-hash callback every device's foo_hash() feeds. */
-typedef void (*isa_feed_fn)(void *ctx, const void *p, size_t n);
-
-/* Feed integers as fixed-width little-endian bytes (host independent). */
-static inline void isa_feed_u8(isa_feed_fn feed, void *ctx, uint8_t v)
-{
-	feed(ctx, &v, 1);
-}
-
-static inline void isa_feed_u16(isa_feed_fn feed, void *ctx, uint16_t v)
-{
-	uint8_t b[2] = { (uint8_t)v, (uint8_t)(v >> 8) };
-	feed(ctx, b, 2);
-}
-
-static inline void isa_feed_u32(isa_feed_fn feed, void *ctx, uint32_t v)
-{
-	uint8_t b[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16),
-			 (uint8_t)(v >> 24) };
-	feed(ctx, b, 4);
-}
-
-static inline void isa_feed_u64(isa_feed_fn feed, void *ctx, uint64_t v)
-{
-	isa_feed_u32(feed, ctx, (uint32_t)v);
-	isa_feed_u32(feed, ctx, (uint32_t)(v >> 32));
-}
 
 /* Log msg through l once: *logged holds one bit per kind (bit 0..31). */
 static inline void isa_log_once(const struct isa_log *l, uint32_t *logged, int bit,

@@ -148,24 +148,6 @@ void isa_dma_page_io_write(void *opaque, uint32_t offset, uint32_t value, int si
 		d->page[offset] = (uint8_t)value;
 }
 
-void isa_dma_hash(const struct isa_dma *d, isa_feed_fn feed, void *ctx)
-{
-	for (int i = 0; i < 2; i++) {
-		const struct isa_dma_ctl *c = &d->ctl[i];
-		for (int ch = 0; ch < 4; ch++) {
-			isa_feed_u16(feed, ctx, c->addr[ch]);
-			isa_feed_u16(feed, ctx, c->count[ch]);
-			isa_feed_u8(feed, ctx, c->mode[ch]);
-		}
-		isa_feed_u8(feed, ctx, c->command);
-		isa_feed_u8(feed, ctx, c->mask);
-		isa_feed_u8(feed, ctx, c->request);
-		isa_feed_u8(feed, ctx, c->tc);
-		isa_feed_u8(feed, ctx, c->flipflop);
-	}
-	feed(ctx, d->page, sizeof(d->page));
-}
-
 void isa_dma_state_visit(struct isa_dma *d, struct state_io *s)
 {
 	state_io_tag(s, "isa-dma");

@@ -31,11 +31,6 @@ void isa_dma2_io_write(void *opaque, uint32_t offset, uint32_t value, int size);
 uint32_t isa_dma_page_io_read(void *opaque, uint32_t offset, int size);
 void isa_dma_page_io_write(void *opaque, uint32_t offset, uint32_t value, int size);
 
-/* Feed the state hash: per controller (DMA1 then DMA2): for channels 0-3
- * address, count (u16 each) and mode (u8); then command, mask, request,
- * tc, flip-flop (u8 each); then the 15 page registers 0x81-0x8F. */
-void isa_dma_hash(const struct isa_dma *d, isa_feed_fn feed, void *ctx);
-
 struct state_io;
 /* Snapshot state (machine/state_io.h): hash, save and load alike. */
 void isa_dma_state_visit(struct isa_dma *d, struct state_io *s);

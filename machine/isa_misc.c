@@ -48,13 +48,6 @@ void debugcon_io_write(void *opaque, uint32_t offset, uint32_t value, int size)
 		d->out(d->opaque, &b, 1);
 }
 
-void debugcon_hash(const struct debugcon *d, isa_feed_fn feed, void *ctx)
-{
-	(void)d;
-	(void)feed;
-	(void)ctx;
-}
-
 struct post_port {
 	uint8_t code;
 };
@@ -89,11 +82,6 @@ void post_port_io_write(void *opaque, uint32_t offset, uint32_t value, int size)
 uint8_t post_port_get(const struct post_port *pp)
 {
 	return pp->code;
-}
-
-void post_port_hash(const struct post_port *pp, isa_feed_fn feed, void *ctx)
-{
-	isa_feed_u8(feed, ctx, pp->code);
 }
 
 struct debug_exit {
@@ -134,13 +122,6 @@ void debug_exit_io_write(void *opaque, uint32_t offset, uint32_t value, int size
 		value &= (1u << (8 * size)) - 1;
 	if (e->exit_request)
 		e->exit_request(e->opaque, (int)value);
-}
-
-void debug_exit_hash(const struct debug_exit *e, isa_feed_fn feed, void *ctx)
-{
-	(void)e;
-	(void)feed;
-	(void)ctx;
 }
 
 struct port92 {
@@ -188,11 +169,6 @@ void port92_io_write(void *opaque, uint32_t offset, uint32_t value, int size)
 		p->a20_set(p->opaque, (v >> 1) & 1);
 	if ((v & 0x01) && !(old & 0x01) && p->reset_request)
 		p->reset_request(p->opaque, ISA_RESET_INIT);
-}
-
-void port92_hash(const struct port92 *p, isa_feed_fn feed, void *ctx)
-{
-	isa_feed_u8(feed, ctx, p->value);
 }
 
 void post_port_state_visit(struct post_port *pp, struct state_io *s)

@@ -27,8 +27,6 @@ void debugcon_free(struct debugcon *d);
 /* One port each (offset 0) at 0x402 and 0xE9; both may share one device. */
 uint32_t debugcon_io_read(void *opaque, uint32_t offset, int size);
 void debugcon_io_write(void *opaque, uint32_t offset, uint32_t value, int size);
-/* No guest-visible state: feeds nothing. */
-void debugcon_hash(const struct debugcon *d, isa_feed_fn feed, void *ctx);
 
 /* ---- POST code port 0x80: remembers the last value written ---- */
 
@@ -42,8 +40,6 @@ uint32_t post_port_io_read(void *opaque, uint32_t offset, int size);
 void post_port_io_write(void *opaque, uint32_t offset, uint32_t value, int size);
 /* Last byte written (0 before any write). */
 uint8_t post_port_get(const struct post_port *pp);
-/* Feeds the last code (u8). */
-void post_port_hash(const struct post_port *pp, isa_feed_fn feed, void *ctx);
 
 /* ---- isa-debug-exit at 0xF4: a write of v calls exit_request(opaque, v) ---- */
 
@@ -57,7 +53,6 @@ void debug_exit_free(struct debug_exit *e);
  * as written (DESIGN.md §4: exit status v). */
 uint32_t debug_exit_io_read(void *opaque, uint32_t offset, int size);
 void debug_exit_io_write(void *opaque, uint32_t offset, uint32_t value, int size);
-void debug_exit_hash(const struct debug_exit *e, isa_feed_fn feed, void *ctx);
 
 /* ---- port 0x92: bit 1 A20 gate, bit 0 fast reset (INIT) ---- */
 
@@ -75,8 +70,6 @@ void port92_free(struct port92 *p);
  * ignored, as in QEMU). */
 uint32_t port92_io_read(void *opaque, uint32_t offset, int size);
 void port92_io_write(void *opaque, uint32_t offset, uint32_t value, int size);
-/* Feeds the register (u8). */
-void port92_hash(const struct port92 *p, isa_feed_fn feed, void *ctx);
 
 struct state_io;
 /* Snapshot state (machine/state_io.h): hash, save and load alike. The

@@ -212,12 +212,6 @@ const char *pci_function_name(const struct pci_function *f)
 	return f->name;
 }
 
-void pci_function_hash(const struct pci_function *f,
-		       void (*feed)(void *ctx, const void *p, size_t n), void *ctx)
-{
-	feed(ctx, f->cfg, sizeof(f->cfg));
-}
-
 /* ---- the bus ---- */
 
 struct pci_bus *pci_bus_new(void)
@@ -386,14 +380,6 @@ void pci_bus_render(const struct pci_bus *b, FILE *out)
 			if (f->bar_size[bar])
 				render_bar(f, bar, out);
 	}
-}
-
-void pci_bus_hash(const struct pci_bus *b, void (*feed)(void *ctx, const void *p, size_t n),
-		  void *ctx)
-{
-	uint8_t ca[4];
-	bytes_put(ca, 0, b->config_address, 4);
-	feed(ctx, ca, sizeof(ca));
 }
 
 void pci_function_state_visit(struct pci_function *f, struct state_io *s)

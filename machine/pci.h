@@ -140,9 +140,6 @@ void pci_function_config_write(struct pci_function *f, uint8_t reg, uint32_t val
  * not state, and stay). Hooks are not called. */
 void pci_function_reset(struct pci_function *f);
 const char *pci_function_name(const struct pci_function *f);
-/* Feed the 256 config bytes to a state hash. */
-void pci_function_hash(const struct pci_function *f,
-		       void (*feed)(void *ctx, const void *p, size_t n), void *ctx);
 
 /* ---- bus 0 and configuration mechanism #1 ---- */
 
@@ -184,10 +181,6 @@ void pci_bus_set_cf9_handler(struct pci_bus *b, mem_read_fn read, mem_write_fn w
 /* `info pci`: one block per function in devfn order (IDs, class, command,
  * BARs and their decode). */
 void pci_bus_render(const struct pci_bus *b, FILE *out);
-/* CONFIG_ADDRESS, for the state hash (functions are hashed by the devices
- * that own them). */
-void pci_bus_hash(const struct pci_bus *b, void (*feed)(void *ctx, const void *p, size_t n),
-		  void *ctx);
 
 struct state_io;
 /* Snapshot state (machine/state_io.h): the config bytes / the CONFIG_ADDRESS

@@ -391,18 +391,6 @@ uint8_t pic_get_imr(const struct pic *p, int chip)
 	return p->chip[chip & 1].imr;
 }
 
-void pic_hash(const struct pic *p, isa_feed_fn feed, void *ctx)
-{
-	for (int i = 0; i < 2; i++) {
-		const struct pic_chip *c = &p->chip[i];
-		const uint8_t b[] = { c->irr, c->isr, c->imr, c->lines, c->elcr, c->base,
-				      c->init_step, c->icw1, c->icw4, c->read_isr, c->poll,
-				      c->special_mask, c->rotate_aeoi, c->top };
-		feed(ctx, b, sizeof(b));
-	}
-	isa_feed_u8(feed, ctx, (uint8_t)p->intr_level);
-}
-
 void pic_state_visit(struct pic *p, struct state_io *s)
 {
 	state_io_tag(s, "pic");

@@ -55,12 +55,6 @@ uint8_t pic_get_irr(const struct pic *p, int chip);
 uint8_t pic_get_isr(const struct pic *p, int chip);
 uint8_t pic_get_imr(const struct pic *p, int chip);
 
-/* Feed the state hash. Order, master then slave, each as bytes: irr, isr,
- * imr, lines, elcr, vector base, init step, icw1, icw4, ocw3 read select
- * (0 IRR, 1 ISR), poll, special mask, rotate-on-auto-EOI, lowest priority;
- * then the INTR level byte. */
-void pic_hash(const struct pic *p, isa_feed_fn feed, void *ctx);
-
 struct state_io;
 /* Snapshot state (machine/state_io.h): hash, save and load alike. */
 void pic_state_visit(struct pic *p, struct state_io *s);

@@ -244,14 +244,6 @@ struct pci_function *piix_isa_function(struct piix *p) { return p->isa; }
 struct pci_function *piix_ide_function(struct piix *p) { return p->ide; }
 struct pci_function *piix_pm_function(struct piix *p) { return p->pm; }
 
-void piix_hash(const struct piix *p, isa_feed_fn feed, void *ctx)
-{
-	pci_function_hash(p->isa, feed, ctx);
-	pci_function_hash(p->ide, feed, ctx);
-	pci_function_hash(p->pm, feed, ctx);
-	isa_feed_u8(feed, ctx, p->rcr);
-}
-
 void piix_state_visit(struct piix *p, struct state_io *s)
 {
 	state_io_tag(s, "piix");

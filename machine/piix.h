@@ -88,9 +88,6 @@ struct pci_function *piix_isa_function(struct piix *p);
 struct pci_function *piix_ide_function(struct piix *p);
 struct pci_function *piix_pm_function(struct piix *p);
 
-/* Feed the state (three config spaces, RC) to a state hash. */
-void piix_hash(const struct piix *p, isa_feed_fn feed, void *ctx);
-
 struct state_io;
 /* Snapshot state (machine/state_io.h): config of the three functions and
  * the reset control register; loading re-reports the PM block mapping. */

@@ -546,27 +546,6 @@ void pit_free(struct pit *p)
 	free(p);
 }
 
-void pit_hash(const struct pit *p, isa_feed_fn feed, void *ctx)
-{
-	for (int i = 0; i < 3; i++) {
-		const struct pit_channel *c = &p->ch[i];
-		const uint8_t b[] = { c->ctrl, c->mode, c->rw, c->bcd, c->gate, c->counting,
-				      c->paused, c->idle_out, c->write_lsb_pending, c->write_lsb,
-				      c->read_msb_next, c->count_latched, c->status_latched,
-				      c->status, c->null_count, c->reload_pending };
-		feed(ctx, b, sizeof(b));
-		isa_feed_u32(feed, ctx, c->count);
-		isa_feed_u32(feed, ctx, c->next_count);
-		isa_feed_u16(feed, ctx, c->hold_value);
-		isa_feed_u16(feed, ctx, c->latch_value);
-		isa_feed_u64(feed, ctx, c->load_tick);
-		isa_feed_u64(feed, ctx, c->paused_d);
-		isa_feed_u64(feed, ctx, c->reload_tick);
-	}
-	isa_feed_u8(feed, ctx, p->irq0_level);
-	isa_feed_u8(feed, ctx, p->port61);
-}
-
 void pit_state_visit(struct pit *p, struct state_io *s)
 {
 	state_io_tag(s, "pit");

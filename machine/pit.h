@@ -47,13 +47,6 @@ uint64_t pit_ns_to_ticks(uint64_t ns);
 /* First virtual ns at which tick t has elapsed: ceil(t * 10^9 / 1193182). */
 uint64_t pit_ticks_to_ns(uint64_t t);
 
-/* Feed the state hash. Per channel 0..2: ctrl, mode, rw, bcd, gate, counting,
- * paused, idle_out, write_lsb_pending, write_lsb, read_msb_next,
- * count_latched, status_latched, status, null_count, reload_pending (u8 each),
- * count, next_count (u32), hold_value, latch_value (u16), load_tick,
- * paused_d, reload_tick (u64); then irq0 level (u8), port 0x61 bits (u8). */
-void pit_hash(const struct pit *p, isa_feed_fn feed, void *ctx);
-
 struct state_io;
 /* Snapshot state (machine/state_io.h): hash, save and load alike. The
  * timer is the clock's (clock_state_visit). */

@@ -544,23 +544,6 @@ void rtc_cmos_init_pc(struct rtc *r, const struct rtc_pc_cmos *cfg)
 	r->cmos[0x39] = trans;
 }
 
-void rtc_hash(const struct rtc *r, isa_feed_fn feed, void *ctx)
-{
-	uint8_t c[128];
-	int64_t now = rtc_now(r);
-	memcpy(c, r->cmos, sizeof(c));
-	if (rtc_running(r))
-		rtc_format(c, rtc_sec_at(r, now));
-	c[RTC_REG_C] = rtc_flags_at(r, now);
-	feed(ctx, c, sizeof(c));
-	isa_feed_u8(feed, ctx, r->index);
-	isa_feed_u8(feed, ctx, r->nmi_masked);
-	isa_feed_u8(feed, ctx, r->irq_level);
-	isa_feed_u64(feed, ctx, (uint64_t)r->sec_base);
-	isa_feed_u64(feed, ctx, (uint64_t)r->ns_base);
-	isa_feed_u64(feed, ctx, (uint64_t)r->flags_ns);
-}
-
 void rtc_state_visit(struct rtc *r, struct state_io *s)
 {
 	state_io_tag(s, "rtc");

@@ -82,11 +82,6 @@ struct rtc_pc_cmos {
  * blocks above 4 GiB, 0x5F CPU count - 1. */
 void rtc_cmos_init_pc(struct rtc *r, const struct rtc_pc_cmos *cfg);
 
-/* Feed the state hash: the 128 CMOS bytes (clock registers as they would read
- * now, register C with the flags due by now), index, NMI mask,
- * IRQ level (u8 each), then sec_base, ns_base, flags_ns (u64 each). */
-void rtc_hash(const struct rtc *r, isa_feed_fn feed, void *ctx);
-
 struct state_io;
 /* Snapshot state (machine/state_io.h): hash, save and load alike. The
  * timer is the clock's (clock_state_visit). */

@@ -332,16 +332,6 @@ void uart_free(struct uart *u)
 	free(u);
 }
 
-void uart_hash(const struct uart *u, isa_feed_fn feed, void *ctx)
-{
-	const uint8_t b[] = { u->rx_head, u->rx_count, u->ier, u->lcr, u->mcr, u->lsr,
-			      u->msr, u->scr, u->dll, u->dlm, u->fcr, u->thr_ipending,
-			      u->timeout_pending, u->irq_level };
-	feed(ctx, u->rx, sizeof(u->rx));
-	feed(ctx, b, sizeof(b));
-	isa_feed_u64(feed, ctx, u->rx_activity);
-}
-
 void uart_state_visit(struct uart *u, struct state_io *s)
 {
 	uint8_t *f[] = { &u->rx_head, &u->rx_count, &u->ier, &u->lcr, &u->mcr, &u->lsr,

@@ -40,12 +40,6 @@ int uart_receive(struct uart *u, uint8_t byte);
 /* How many bytes uart_receive() can take now without an overrun. */
 int uart_rx_room(const struct uart *u);
 
-/* Feed the state hash: rx fifo (16 bytes, then head and count), ier, lcr,
- * mcr, lsr error bits, msr, scr, dll, dlm, fcr, thr_ipending,
- * timeout_pending, irq level (u8 each), then the last RX activity time
- * (u64). */
-void uart_hash(const struct uart *u, isa_feed_fn feed, void *ctx);
-
 struct state_io;
 /* Snapshot state (machine/state_io.h): hash, save and load alike. The
  * timer is the clock's (clock_state_visit). */

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "machine/clock.h"
+#include "tests/testutil.h"
 
 struct log {
 	char order[64];
@@ -168,36 +169,48 @@ Test(clock, notify_when_earliest_moves_earlier)
 	clock_free(c);
 }
 
-struct hashbuf {
-	uint8_t b[256];
-	size_t n;
-};
-
-static void feed(void *ctx, const void *p, size_t n)
-{
-	struct hashbuf *h = ctx;
-	cr_assert(h->n + n <= sizeof(h->b));
-	memcpy(h->b + h->n, p, n);
-	h->n += n;
-}
-
-Test(clock, hash_feeds_queue_order)
+Test(clock, state_saves_armed_timers_in_firing_order)
 {
 	uint64_t now = 0;
-	struct clock *c = clock_new(&now);
-	struct clock_timer *a = clock_timer_new(c, "pit", on_nothing, NULL);
-	struct clock_timer *b = clock_timer_new(c, "rtc", on_nothing, NULL);
-	struct hashbuf h = { .n = 0 };
-	static const uint8_t want[] = {
-		'r', 't', 'c', 0, 0x10, 0, 0, 0, 0, 0, 0, 0,
-		'p', 'i', 't', 0, 0x00, 0x01, 0, 0, 0, 0, 0, 0,
-	};
-	clock_timer_mod(a, 0x100);
-	clock_timer_mod(b, 0x10);
-	clock_hash(c, feed, &h);
-	cr_assert_eq(h.n, sizeof(want));
-	cr_expect(memcmp(h.b, want, sizeof(want)) == 0);
-	clock_timer_free(a);
-	clock_timer_free(b);
+	static const char *names[] = { "pit", "rtc", "uart", "ide" };
+	struct clock *c = clock_new(&now), *c2 = clock_new(&now);
+	struct log log = { 0 }, log2 = { 0 };
+	struct tag tags[4], tags2[4];
+	struct clock_timer *t[4], *t2[4];
+	for (int i = 0; i < 4; i++) {
+		tags[i] = (struct tag){ &log, names[i][0] };
+		tags2[i] = (struct tag){ &log2, names[i][0] };
+		t[i] = clock_timer_new(c, names[i], on_fire, &tags[i]);
+		t2[i] = clock_timer_new(c2, names[i], on_fire, &tags2[i]);
+	}
+	clock_timer_mod(t[3], 0x100);              /* ide, then pit at the same time */
+	clock_timer_mod(t[0], 0x100);
+	clock_timer_mod(t[1], 0x10);
+	struct tu_state a = TU_STATE_SAVE(clock_state_visit, c), b;
+
+	/* The other clock has its own arming: loading replaces it. */
+	clock_timer_mod(t2[2], 5);
+	clock_timer_mod(t2[0], 0x100);
+	clock_timer_mod(t2[3], 0x100);
+	cr_assert_eq(TU_STATE_LOAD(clock_state_visit, c2, &a), 0);
+	cr_expect(TU_STATE_SAVES_AS(clock_state_visit, c2, &a));
+	cr_expect_eq(clock_next_deadline(c2), 0x10);
+	cr_expect_not(clock_timer_pending(t2[2]));
+	now = 0x100;
+	clock_run_due(c2);
+	cr_expect_eq(log2.n, 3);
+	cr_expect(memcmp(log2.order, "rip", 3) == 0, "fired %.*s", log2.n, log2.order);
+
+	/* A deadline is state. */
+	clock_timer_mod(t[0], 0x200);
+	b = TU_STATE_SAVE(clock_state_visit, c);
+	cr_expect(!tu_state_eq(&a, &b));
+	tu_state_free(&a);
+	tu_state_free(&b);
+	for (int i = 0; i < 4; i++) {
+		clock_timer_free(t[i]);
+		clock_timer_free(t2[i]);
+	}
 	clock_free(c);
+	clock_free(c2);
 }

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "machine/i8042.h"
+#include "tests/testutil.h"
 
 struct rig {
 	struct i8042 *k;
@@ -254,28 +255,29 @@ Test(i8042, mouse_through_d4)
 	i8042_free(r.k);
 }
 
-struct hbuf {
-	uint8_t b[256];
-	size_t n;
-};
-
-static void feed(void *ctx, const void *d, size_t n)
+Test(i8042, state_saves_controller_and_queues)
 {
-	struct hbuf *h = ctx;
-	cr_assert(h->n + n <= sizeof(h->b));
-	memcpy(h->b + h->n, d, n);
-	h->n += n;
-}
-
-Test(i8042, hash_changes_with_state)
-{
-	struct rig r;
-	struct hbuf a = { .n = 0 }, b = { .n = 0 };
+	struct rig r, r2;
 	rig_init(&r);
-	i8042_hash(r.k, feed, &a);
+	rig_init(&r2);
+	struct tu_state a = TU_STATE_SAVE(i8042_state_visit, r.k), b;
+	cmd(&r, 0x60);
+	data(&r, 0x01);                         /* raw set 2, IRQ1 */
 	cmd(&r, 0xAD);
-	i8042_hash(r.k, feed, &b);
-	cr_expect_eq(a.n, 8 + 4 * 18 + 11);
-	cr_expect(memcmp(a.b, b.b, a.n) != 0);
+	i8042_key(r.k, 0x29);                   /* held back while disabled */
+	b = TU_STATE_SAVE(i8042_state_visit, r.k);
+	cr_expect(!tu_state_eq(&a, &b));
+
+	cr_assert_eq(TU_STATE_LOAD(i8042_state_visit, r2.k, &b), 0);
+	cr_expect(TU_STATE_SAVES_AS(i8042_state_visit, r2.k, &b));
+	cr_expect_eq(status(&r2) & 0x01, 0);
+	cmd(&r2, 0xAE);
+	cr_expect_eq(r2.irq1, 1);
+	cr_expect_eq(recv(&r2), 0x29);
+	cmd(&r2, 0x20);
+	cr_expect_eq(recv(&r2), 0x01, "command byte");
+	tu_state_free(&a);
+	tu_state_free(&b);
 	i8042_free(r.k);
+	i8042_free(r2.k);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "machine/pci.h"
+#include "tests/testutil.h"
 
 static uint32_t cfg_read(struct pci_bus *b, uint8_t devfn, uint8_t reg, int size)
 {
@@ -333,35 +334,25 @@ Test(pci, register_and_reset)
 	pci_function_free(g);
 }
 
-struct hash_sink {
-	uint8_t buf[512];
-	size_t n;
-};
-
-static void sink_feed(void *ctx, const void *p, size_t n)
+Test(pci, state_saves_config_and_address)
 {
-	struct hash_sink *s = ctx;
-	cr_assert_leq(s->n + n, sizeof(s->buf));
-	memcpy(s->buf + s->n, p, n);
-	s->n += n;
-}
-
-Test(pci, hash_covers_config_and_address)
-{
-	struct hash_sink a = { 0 }, b2 = { 0 };
-	pci_function_hash(fn, sink_feed, &a);
-	cr_expect_eq(a.n, 256);
+	struct tu_state a = TU_STATE_SAVE(pci_function_state_visit, fn), b, c;
 	cfg_write(bus, PCI_DEVFN(3, 0), 0x3c, 0x0b, 1);
-	pci_function_hash(fn, sink_feed, &b2);
-	cr_expect_neq(memcmp(a.buf, b2.buf, 256), 0);
-	cr_expect_eq(b2.buf[0x3c], 0x0b);
+	b = TU_STATE_SAVE(pci_function_state_visit, fn);
+	cr_expect(!tu_state_eq(&a, &b));
+	cr_assert_eq(TU_STATE_LOAD(pci_function_state_visit, fn, &a), 0);
+	cr_expect_eq(cfg_read(bus, PCI_DEVFN(3, 0), 0x3c, 1), 0);
+	cr_assert_eq(TU_STATE_LOAD(pci_function_state_visit, fn, &b), 0);
+	cr_expect_eq(cfg_read(bus, PCI_DEVFN(3, 0), 0x3c, 1), 0x0b);
+	tu_state_free(&a);
+	tu_state_free(&b);
 
-	struct hash_sink c = { 0 };
-	pci_bus_hash(bus, sink_feed, &c);
-	cr_expect_eq(c.n, 4);
-	cr_expect_eq(c.buf[0], 0x3c);
-	cr_expect_eq(c.buf[1], 0x18);
-	cr_expect_eq(c.buf[3], 0x80);
+	/* CONFIG_ADDRESS as the last access left it. */
+	c = TU_STATE_SAVE(pci_bus_state_visit, bus);
+	pci_cfg_addr_io_write(bus, 0, 0, 4);
+	cr_assert_eq(TU_STATE_LOAD(pci_bus_state_visit, bus, &c), 0);
+	cr_expect_eq(pci_cfg_addr_io_read(bus, 0, 4), 0x8000183cu);
+	tu_state_free(&c);
 }
 
 Test(pci, render)

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "machine/pic.h"
+#include "tests/testutil.h"
 
 struct cpu_pin {
 	int level;
@@ -266,30 +267,27 @@ Test(pic, reset_and_icw1_clear_state)
 	pic_free(p);
 }
 
-struct hbuf {
-	uint8_t b[64];
-	size_t n;
-};
-
-static void feed(void *ctx, const void *data, size_t n)
+Test(pic, state_saves_the_registers)
 {
-	struct hbuf *h = ctx;
-	cr_assert(h->n + n <= sizeof(h->b));
-	memcpy(h->b + h->n, data, n);
-	h->n += n;
-}
+	struct cpu_pin pin = { 0 }, pin2 = { 0 };
+	struct pic *p = make(&pin), *q = make(&pin2);
+	struct tu_state a = TU_STATE_SAVE(pic_state_visit, p), b;
 
-Test(pic, hash_is_field_by_field)
-{
-	struct cpu_pin pin = { 0 };
-	struct pic *p = make(&pin);
-	struct hbuf a = { .n = 0 }, b = { .n = 0 };
-	pic_hash(p, feed, &a);
-	cr_expect_eq(a.n, 29);
+	seabios_init(p);
 	pic_master_io_write(p, 1, 0x5A, 1);
-	pic_hash(p, feed, &b);
-	cr_expect_eq(b.n, 29);
-	cr_expect_eq(b.b[2], 0x5A);                      /* master IMR */
-	cr_expect(memcmp(a.b, b.b, a.n) != 0);
+	pic_master_io_write(p, 0, 0x0B, 1);              /* OCW3: read ISR */
+	b = TU_STATE_SAVE(pic_state_visit, p);
+	cr_expect(!tu_state_eq(&a, &b));
+	cr_assert_eq(TU_STATE_LOAD(pic_state_visit, q, &b), 0);
+	cr_expect_eq(pic_master_io_read(q, 1, 1), 0x5A);    /* master IMR */
+	cr_expect_eq(pic_slave_io_read(q, 1, 1), 0xFF);
+	pic_set_irq(q, 8, 1);                             /* slave base 0x70 */
+	pic_slave_io_write(q, 1, 0xFE, 1);
+	cr_expect_eq(pin2.level, 1);
+	cr_expect_eq(pic_intr_ack(q), 0x70);
+	cr_expect_eq(pic_master_io_read(q, 0, 1), 0x04, "OCW3 read select restored");
+	tu_state_free(&a);
+	tu_state_free(&b);
 	pic_free(p);
+	pic_free(q);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "machine/rtc.h"
+#include "tests/testutil.h"
 
 #define S 1000000000ull
 #define Y2000 946684800ll
@@ -353,31 +354,30 @@ Test(rtc, pc_cmos_layout_like_qemu)
 	rig_fini(&r);
 }
 
-struct hbuf {
-	uint8_t b[256];
-	size_t n;
-};
-
-static void feed(void *ctx, const void *data, size_t n)
+Test(rtc, state_saves_cmos_and_time_base)
 {
-	struct hbuf *h = ctx;
-	cr_assert(h->n + n <= sizeof(h->b));
-	memcpy(h->b + h->n, data, n);
-	h->n += n;
-}
-
-Test(rtc, hash_follows_time)
-{
-	struct rig r;
-	struct hbuf a = { .n = 0 }, b = { .n = 0 }, c = { .n = 0 };
+	struct rig r, r2;
 	rig_init(&r, Y2000);
-	rtc_hash(r.rtc, feed, &a);
-	rtc_hash(r.rtc, feed, &b);
-	cr_expect_eq(a.n, 128 + 3 + 24);
-	cr_expect(memcmp(a.b, b.b, a.n) == 0);
-	r.now = S;
-	rtc_hash(r.rtc, feed, &c);
-	cr_expect_eq(c.b[0], 0x01);               /* seconds as they would read */
-	cr_expect_eq(c.b[RTC_REG_C], 0x50);
+	rig_init(&r2, Y2000 + 3600);
+	struct tu_state a = TU_STATE_SAVE(rtc_state_visit, r.rtc);
+	struct tu_state b = TU_STATE_SAVE(rtc_state_visit, r.rtc);
+	cr_expect(tu_state_eq(&a, &b), "same state, same bytes");
+	tu_state_free(&b);
+	wr(&r, 0x40, 0x5A);
+	b = TU_STATE_SAVE(rtc_state_visit, r.rtc);
+	cr_expect(!tu_state_eq(&a, &b));
+
+	/* Loaded a second later into an RTC started an hour later: the time
+	 * and the flags due are those of the saved RTC. */
+	r2.now = S;
+	cr_assert_eq(TU_STATE_LOAD(rtc_state_visit, r2.rtc, &b), 0);
+	cr_expect(TU_STATE_SAVES_AS(rtc_state_visit, r2.rtc, &b));
+	cr_expect_eq(rd(&r2, 0x40), 0x5A);
+	cr_expect_eq(rd(&r2, 0x00), 0x01);        /* seconds */
+	cr_expect_eq(rd(&r2, 0x04), 0x00);        /* hours */
+	cr_expect_eq(rd(&r2, RTC_REG_C), 0x50);
+	tu_state_free(&a);
+	tu_state_free(&b);
 	rig_fini(&r);
+	rig_fini(&r2);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "machine/uart.h"
+#include "tests/testutil.h"
 
 struct rig {
 	uint64_t now;
@@ -192,28 +193,33 @@ Test(uart, fifo_trigger_and_character_timeout)
 	rig_fini(&r);
 }
 
-struct hbuf {
-	uint8_t b[128];
-	size_t n;
-};
-
-static void feed(void *ctx, const void *data, size_t n)
+Test(uart, state_saves_registers_and_fifo)
 {
-	struct hbuf *h = ctx;
-	cr_assert(h->n + n <= sizeof(h->b));
-	memcpy(h->b + h->n, data, n);
-	h->n += n;
-}
-
-Test(uart, hash_changes_with_state)
-{
-	struct rig r;
-	struct hbuf a = { .n = 0 }, b = { .n = 0 };
+	struct rig r, r2;
 	rig_init(&r);
-	uart_hash(r.u, feed, &a);
+	rig_init(&r2);
+	struct tu_state a = TU_STATE_SAVE(uart_state_visit, r.u), b;
+	out8(&r, 3, 0x80);
+	out8(&r, 0, 0x0C);                 /* 9600 baud */
+	out8(&r, 3, 0x03);
 	out8(&r, 7, 0x42);
-	uart_hash(r.u, feed, &b);
-	cr_expect_eq(a.n, 16 + 14 + 8);
-	cr_expect(memcmp(a.b, b.b, a.n) != 0);
+	out8(&r, 2, 0x01);                 /* FIFO on */
+	cr_assert_eq(uart_receive(r.u, 'a'), 0);
+	cr_assert_eq(uart_receive(r.u, 'b'), 0);
+	b = TU_STATE_SAVE(uart_state_visit, r.u);
+	cr_expect(!tu_state_eq(&a, &b));
+
+	cr_assert_eq(TU_STATE_LOAD(uart_state_visit, r2.u, &b), 0);
+	cr_expect(TU_STATE_SAVES_AS(uart_state_visit, r2.u, &b));
+	cr_expect_eq(in8(&r2, 7), 0x42);
+	cr_expect_eq(in8(&r2, 2) & 0xC0, 0xC0, "FIFOs enabled");
+	cr_expect_eq(in8(&r2, 0), 'a');
+	cr_expect_eq(in8(&r2, 0), 'b');
+	cr_expect_eq(in8(&r2, 5) & 0x01, 0);
+	out8(&r2, 3, 0x83);
+	cr_expect_eq(in8(&r2, 0), 0x0C, "divisor");
+	tu_state_free(&a);
+	tu_state_free(&b);
 	rig_fini(&r);
+	rig_fini(&r2);
 }

@@ -1,10 +1,15 @@
-/* tests/testutil.h: helpers shared by the test suites (running the tool, files). */
+/* tests/testutil.h: helpers shared by the test suites (running the tool, files,
+ * device state through its visitor). */
 #ifndef LS_TESTUTIL_H
 #define LS_TESTUTIL_H
 
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "machine/state_io.h"
 
 /* Result of running the lockstep binary. out/err are NUL-terminated, malloc'd. */
 struct run_result {
@@ -37,5 +42,78 @@ uint8_t *tu_read_file(const char *path, size_t *size);
 int tu_write_file(const char *path, const void *data, size_t size);
 /* Count newline characters. */
 int tu_count_lines(const char *s);
+
+/* ---- device state through its foo_state_visit (machine/state_io.h) ----
+ * Header-only: the device suites do not link testutil.c. */
+
+/* The bytes a visitor saved (STATE_IO_SAVE). */
+struct tu_state {
+	uint8_t *buf;    /* malloc'd: tu_state_free */
+	size_t len;
+};
+
+/* TU_STATE_SAVE(pic_state_visit, p): run the visitor on dev in SAVE mode and
+ * give its bytes as a struct tu_state. Aborts if saving fails (no memory). */
+#define TU_STATE_SAVE(visit, dev) ({                                           \
+	struct state_io tu_sio_;                                               \
+	state_io_init_save(&tu_sio_);                                          \
+	visit((dev), &tu_sio_);                                                \
+	tu_state_take_(&tu_sio_);                                              \
+})
+
+/* TU_STATE_LOAD(pic_state_visit, p, &st): load saved bytes into dev through
+ * its visitor. Returns 0, or -1 if the visitor rejected them or left bytes
+ * unread. */
+#define TU_STATE_LOAD(visit, dev, st) ({                                       \
+	const struct tu_state *tu_st_ = (st);                                  \
+	struct state_io tu_sio_;                                               \
+	state_io_init_load(&tu_sio_, tu_st_->buf, tu_st_->len);                \
+	visit((dev), &tu_sio_);                                                \
+	tu_sio_.error || tu_sio_.pos != tu_sio_.len ? -1 : 0;                  \
+})
+
+/* TU_STATE_SAVES_AS(pic_state_visit, p, &st): whether dev now saves exactly
+ * the bytes st holds (after a load: nothing lost, nothing re-derived wrong). */
+#define TU_STATE_SAVES_AS(visit, dev, st) ({                                   \
+	struct tu_state tu_now_ = TU_STATE_SAVE(visit, dev);                   \
+	int tu_eq_ = tu_state_eq(&tu_now_, (st));                              \
+	tu_state_free(&tu_now_);                                               \
+	tu_eq_;                                                                \
+})
+
+/* TU_STATE_DIGEST(ide_state_visit, c): the visitor's XXH3-64 (STATE_IO_HASH,
+ * as the machine's device hash runs it), for tests that compare many states. */
+#define TU_STATE_DIGEST(visit, dev) ({                                         \
+	struct state_io tu_sio_;                                               \
+	uint64_t tu_h_;                                                        \
+	if (state_io_init_hash(&tu_sio_))                                      \
+		abort();                                                       \
+	visit((dev), &tu_sio_);                                                \
+	tu_h_ = state_io_digest(&tu_sio_);                                     \
+	state_io_release(&tu_sio_);                                            \
+	tu_h_;                                                                 \
+})
+
+static inline struct tu_state tu_state_take_(struct state_io *s)
+{
+	struct tu_state st = { NULL, 0 };
+	if (s->error)
+		abort();
+	st.buf = state_io_take(s, &st.len);
+	return st;
+}
+
+/* Whether two saved states are the same bytes. */
+static inline int tu_state_eq(const struct tu_state *a, const struct tu_state *b)
+{
+	return a->len == b->len && (a->len == 0 || memcmp(a->buf, b->buf, a->len) == 0);
+}
+
+static inline void tu_state_free(struct tu_state *st)
+{
+	free(st->buf);
+	st->buf = NULL;
+	st->len = 0;
+}
 
 #endif
