@@ -44,7 +44,8 @@ static const char global_help[] =
 "\n"
 "Commands:\n"
 "  run       boot a machine (default: system SeaBIOS with the demo disk)\n"
-"  replay    replay a recorded trace and verify it\n"
+"  replay    replay a recorded trace and verify it (--monitor: debug it,\n"
+"            also backwards)\n"
 "  trace     show or summarise a trace (trace show|stats FILE)\n"
 "  diff      find the first divergence between two traces\n"
 "  regress   compare firmware boots against a golden file\n"
@@ -406,6 +407,30 @@ static int stop_status(struct machine *m, enum machine_stop why)
 	}
 }
 
+/* The monitor on m (recording through rec when given); then the recording
+ * is finished and everything freed. Returns the exit status. */
+static int monitor_and_finish(const char *cmd, struct machine *m, struct recorder *rec,
+			      struct run_opts *o, char *demo)
+{
+	char banner[4200], err[1024];
+	int r;
+
+	o->mon.recorder = rec;
+	if (rec) {
+		snprintf(banner, sizeof(banner), "lockstep monitor: recording to %s; the machine is "
+			 "stopped; help lists the commands", o->record);
+		o->mon.banner = banner;
+	}
+	r = monitor_main(m, &o->mon);
+	if (rec && recorder_finish(rec, MACHINE_STOP_REQUEST, err, sizeof(err))) {
+		fprintf(stderr, "%s %s: %s\n", prog, cmd, err);
+		r = EXIT_USAGE;
+	}
+	machine_free(m);
+	free(demo);
+	return r;
+}
+
 static int cmd_run_like(const char *cmd, int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -449,10 +474,6 @@ static int cmd_run_like(const char *cmd, int argc, char **argv)
 		fprintf(stderr, "%s %s: -x, --batch and --gdb need --monitor\n", prog, cmd);
 		return EXIT_USAGE;
 	}
-	if (monitoring && o.record) {
-		fprintf(stderr, "%s %s: --record with the monitor is not supported yet\n", prog, cmd);
-		return EXIT_USAGE;
-	}
 	if (!o.record && o.record_only) {
 		fprintf(stderr, "%s %s: %s needs --record FILE\n", prog, cmd, o.record_only);
 		return EXIT_USAGE;
@@ -466,18 +487,14 @@ static int cmd_run_like(const char *cmd, int argc, char **argv)
 		free(demo);
 		return EXIT_USAGE;
 	}
-	if (monitoring) {
-		r = monitor_main(m, &o.mon);
-		machine_free(m);
-		free(demo);
-		return r;
-	}
 	if (o.record && !(rec = recorder_attach(m, &cfg, o.record, &o.ro, err, sizeof(err)))) {
 		fprintf(stderr, "%s %s: %s\n", prog, cmd, err);
 		machine_free(m);
 		free(demo);
 		return EXIT_USAGE;
 	}
+	if (monitoring)
+		return monitor_and_finish(cmd, m, rec, &o, demo);
 	running_machine = m;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -493,15 +510,11 @@ static int cmd_run_like(const char *cmd, int argc, char **argv)
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGHUP, SIG_DFL);
 	running_machine = NULL;
-	if (want_monitor && rec)
-		fprintf(stderr, "%s %s: the monitor is not available while recording\n", prog, cmd);
-	if (want_monitor && !rec) {
-		/* Ctrl-A c: the monitor takes over the running machine. */
+	if (want_monitor) {
+		/* Ctrl-A c: the monitor takes over the running machine (and the
+		 * recording, which records its writes and ends when it quits). */
 		machine_flush_output(m);
-		r = monitor_main(m, &o.mon);
-		machine_free(m);
-		free(demo);
-		return r;
+		return monitor_and_finish(cmd, m, rec, &o, demo);
 	}
 	machine_flush_output(m);
 	fflush(stdout);
@@ -527,7 +540,87 @@ static int cmd_monitor(int argc, char **argv)
 	return cmd_run_like("monitor", argc, argv);
 }
 
-static int cmd_replay(int argc, char **argv) { return replay_cmd_main(argc, argv); }
+/* lockstep replay FILE --monitor [-x FILE] [--batch] [--gdb SPEC] [--no-verify]
+ * [--no-keyframes] [--serial ...] [--debugcon ...]: the monitor on a replay
+ * session (the replay module cannot call the debugger, so it is wired here). */
+static int cmd_replay_monitor(int argc, char **argv)
+{
+	struct replay_options ro;
+	struct monitor_options mo;
+	struct replay_session *s;
+	const char *path = NULL;
+	char err[1024], banner[4200], sum[1100];
+	int r;
+
+	replay_options_init(&ro);
+	memset(&mo, 0, sizeof(mo));
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (!strcmp(a, "--monitor")) {
+			continue;
+		} else if (!strcmp(a, "--batch")) {
+			mo.batch = 1;
+		} else if (!strcmp(a, "--no-verify")) {
+			ro.verify = 0;
+		} else if (!strcmp(a, "--no-keyframes")) {
+			ro.use_keyframes = 0;
+		} else if (!strcmp(a, "-x") || !strcmp(a, "--gdb") || !strcmp(a, "--serial") ||
+			   !strcmp(a, "--debugcon")) {
+			if (!v)
+				return usage_error("replay", "option '%s' needs an argument", a);
+			i++;
+			if (a[1] == 'x')
+				mo.script = v;
+			else if (a[2] == 'g')
+				mo.gdb = v;
+			else if (config_check_chardev(a, v, err, sizeof(err))) {
+				fprintf(stderr, "%s replay: %s\n", prog, err);
+				return EXIT_USAGE;
+			} else if (a[2] == 's')
+				ro.serial = v;
+			else
+				ro.debugcon = v;
+		} else if (!strcmp(a, "--until") || !strncmp(a, "--until=", 8)) {
+			fprintf(stderr, "%s replay: --until does not go with --monitor (use run-to icount N "
+				"or goto icount N at the prompt)\n", prog);
+			return EXIT_USAGE;
+		} else if (a[0] == '-' && a[1]) {
+			return usage_error("replay", "unknown or incomplete option '%s'", a);
+		} else if (!path) {
+			path = a;
+		} else {
+			return usage_error("replay", "more than one trace given (%s)", a);
+		}
+	}
+	if (!path)
+		return usage_error("replay", "no trace given%s", "");
+	s = replay_session_open(path, &ro, err, sizeof(err));
+	if (!s) {
+		fprintf(stderr, "%s replay: %s\n", prog, err);
+		return EXIT_USAGE;
+	}
+	snprintf(banner, sizeof(banner), "lockstep replay: %s: the replayed machine is stopped; "
+		 "help lists the commands", path);
+	mo.banner = banner;
+	mo.replay = s;
+	r = monitor_main(replay_session_machine(s), &mo);
+	/* monitor_main's status already says 1 for a divergence (unless quit N). */
+	replay_session_summary(s, sum, sizeof(sum));
+	fprintf(stderr, "%s replay: %s: %s\n", prog, path, sum);
+	replay_session_free(s);
+	return r;
+}
+
+static int cmd_replay(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			break;
+		if (!strcmp(argv[i], "--monitor"))
+			return cmd_replay_monitor(argc, argv);
+	}
+	return replay_cmd_main(argc, argv);
+}
 static int cmd_trace(int argc, char **argv) { return trace_cmd_main(argc, argv); }
 static int cmd_diff(int argc, char **argv) { return diff_cmd_main(argc, argv); }
 static int cmd_regress(int argc, char **argv) { return regress_cmd_main(argc, argv); }
@@ -545,7 +638,9 @@ static const struct command commands[] = {
 	  "  --snapshot-every N   store a snapshot keyframe every N instructions\n"
 	  "  --input FILE         scripted serial/keyboard input with virtual timestamps\n"
 	  "  --until EVENT        stop at mbr, int19, halt, exit, icount=N or vtime=T\n"
-	  "  --monitor            start stopped at the reset vector, at the monitor prompt\n"
+	  "  --monitor            start stopped at the reset vector, at the monitor prompt;\n"
+	  "                       with --record, the monitor's and gdb's changes to the\n"
+	  "                       guest (set, set mem, reset) are recorded as input\n"
 	  "  -x FILE, --batch, --gdb tcp:HOST:PORT   with --monitor: see 'lockstep monitor --help'\n"
 	  "  --serial-raw         keep escape sequences when the console is not a terminal\n"
 	  "  --disk-mode snapshot|rw  snapshot (default): guest writes stay in memory\n"

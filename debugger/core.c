@@ -16,6 +16,8 @@
 #include "debugger/disas.h"
 #include "machine/info.h"
 #include "mem/mem.h"
+#include "replay/event.h"
+#include "replay/replayer.h"
 
 /* Instructions per slice when a poll callback is set (gdb's Ctrl-C). */
 #define DBG_SLICE 1000000ull
@@ -41,8 +43,12 @@ struct dbg {
 
 	int (*poll)(void *opaque);
 	void *poll_opaque;
-	void (*wobs)(void *opaque, const struct dbg_write *w);
+	void (*wobs)(void *opaque, int kind, uint64_t addr, const uint8_t *data, uint32_t len);
 	void *wobs_opaque;
+	const char *read_only;
+	dbg_run_fn run;
+	void *run_opaque;
+	struct replay_session *replay;
 
 	struct expr_env env;
 	struct decoder dec;
@@ -681,12 +687,43 @@ void dbg_free(struct dbg *d)
 	free(d);
 }
 
-void dbg_set_write_observer(struct dbg *d, void (*fn)(void *opaque, const struct dbg_write *w),
+void dbg_set_write_observer(struct dbg *d,
+			    void (*fn)(void *opaque, int kind, uint64_t addr, const uint8_t *data,
+				       uint32_t len),
 			    void *opaque)
 {
 	d->wobs = fn;
 	d->wobs_opaque = opaque;
 }
+
+void dbg_set_read_only(struct dbg *d, const char *why) { d->read_only = why; }
+
+void dbg_set_runner(struct dbg *d, dbg_run_fn run, void *opaque)
+{
+	d->run = run;
+	d->run_opaque = opaque;
+}
+
+const char dbg_needs_replay[] =
+	"reverse execution needs a replay: record with --record, then lockstep replay FILE --monitor";
+static const char replay_read_only[] =
+	"a replay's guest state comes from the trace: set, set mem and reset are refused "
+	"(record changes with run --monitor --record)";
+
+static enum machine_stop run_replay(void *opaque, const struct machine_until *until, char *note,
+				    size_t notelen)
+{
+	return replay_session_run(opaque, until, note, notelen);
+}
+
+void dbg_set_replay(struct dbg *d, struct replay_session *s)
+{
+	d->replay = s;
+	dbg_set_runner(d, s ? run_replay : NULL, s);
+	dbg_set_read_only(d, s ? replay_read_only : NULL);
+}
+
+struct replay_session *dbg_replay(struct dbg *d) { return d->replay; }
 
 void dbg_set_poll(struct dbg *d, int (*poll)(void *opaque), void *opaque)
 {
@@ -702,16 +739,29 @@ void dbg_interrupt(struct dbg *d)
 
 int dbg_apply_write(struct dbg *d, const struct dbg_write *w, char *err, size_t errlen)
 {
+	uint8_t bytes[4];
+	const uint8_t *data = bytes;
+	uint64_t addr;
+	uint32_t len;
+	int kind = TRACE_INPUT_MONITOR_REG;
+
+	if (d->read_only) {
+		snprintf(err, errlen, "%s", d->read_only);
+		return -1;
+	}
+	/* Check everything first: an observer records only writes that happen. */
 	switch (w->kind) {
 	case DBG_WRITE_REG:
 		if (w->reg < 0 || w->reg >= CPU_NREGS) {
 			snprintf(err, errlen, "bad register");
 			return -1;
 		}
-		cpu_set_reg(d->cpu, (enum cpu_reg)w->reg, w->value);
+		addr = (uint64_t)w->reg;
+		len = 4;
+		for (int i = 0; i < 4; i++)
+			bytes[i] = (uint8_t)(w->value >> (8 * i));
 		break;
 	case DBG_WRITE_SEG: {
-		struct cpu_segment s;
 		uint32_t base;
 		if (w->reg < 0 || w->reg > CPU_GS) {
 			snprintf(err, errlen, "bad segment register");
@@ -722,22 +772,44 @@ int dbg_apply_write(struct dbg *d, const struct dbg_write *w, char *err, size_t 
 				 w->value & 0xffff);
 			return -1;
 		}
-		cpu_get_seg(d->cpu, (enum cpu_seg)w->reg, &s);
-		s.selector = (uint16_t)w->value;
-		s.base = base;
-		cpu_set_seg(d->cpu, (enum cpu_seg)w->reg, &s);
+		addr = REPLAY_MONREG_SEG + (uint64_t)w->reg;
+		len = 2;
+		bytes[0] = (uint8_t)w->value;
+		bytes[1] = (uint8_t)(w->value >> 8);
 		break;
 	}
 	case DBG_WRITE_RESET:
-		machine_system_reset(d->m, (int)w->value);
+		addr = REPLAY_MONREG_RESET;
+		len = 0;
 		break;
-	case DBG_WRITE_MEM: {
-		uint8_t back[64];
-		if (machine_debug_write_phys(d->m, w->addr, w->data, w->len)) {
-			snprintf(err, errlen, "phys 0x%08" PRIx64 ": not plain memory (device or "
-				 "unmapped); not written", w->addr);
+	case DBG_WRITE_MEM:
+		kind = TRACE_INPUT_MONITOR_MEM;
+		addr = w->addr;
+		len = w->len;
+		data = w->data;
+		if (addr >= 0x100000000ull || len > 0x100000000ull - addr || len > TRACE_EVENT_MAX_DATA) {
+			snprintf(err, errlen, "phys 0x%08" PRIx64 ": beyond 4 GiB", addr);
 			return -1;
 		}
+		for (uint64_t p = addr & ~4095ull; p < addr + len; p += 4096) {
+			uint8_t b;
+			if (machine_debug_read_phys(d->m, p < addr ? addr : p, &b, 1)) {
+				snprintf(err, errlen, "phys 0x%08" PRIx64 ": not plain memory (device or "
+					 "unmapped); not written", addr);
+				return -1;
+			}
+		}
+		break;
+	default:
+		snprintf(err, errlen, "bad write");
+		return -1;
+	}
+	if (d->wobs)
+		d->wobs(d->wobs_opaque, kind, addr, data, len);
+	if (replay_apply_monitor_input(d->m, kind, addr, data, len, err, errlen))
+		return -1;
+	if (w->kind == DBG_WRITE_MEM) {
+		uint8_t back[64];
 		/* ROM and write-protected shadow drop the write, as for the guest. */
 		for (uint32_t off = 0; off < w->len; off += sizeof(back)) {
 			uint32_t n = w->len - off < sizeof(back) ? w->len - off : sizeof(back);
@@ -745,21 +817,10 @@ int dbg_apply_write(struct dbg *d, const struct dbg_write *w, char *err, size_t 
 			if (memcmp(back, w->data + off, n)) {
 				snprintf(err, errlen, "phys 0x%08" PRIx64 ": the write was dropped (ROM or "
 					 "write-protected shadow RAM)", w->addr);
-				if (d->wobs)
-					d->wobs(d->wobs_opaque, w);
 				return -1;
 			}
 		}
-		break;
 	}
-	default:
-		snprintf(err, errlen, "bad write");
-		return -1;
-	}
-	if (w->kind == DBG_WRITE_REG || w->kind == DBG_WRITE_SEG)
-		cpu_flush_caches(d->cpu);
-	if (d->wobs)
-		d->wobs(d->wobs_opaque, w);
 	return 0;
 }
 
@@ -770,6 +831,7 @@ void dbg_resume(struct dbg *d, uint64_t icount_target, uint64_t step_over_lin,
 {
 	uint64_t cap = machine_icount_cap(d->m);
 	int spurious = 0;
+	char note[sizeof(out->detail)];
 
 	memset(out, 0, sizeof(*out));
 	memset(&d->pend, 0, sizeof(d->pend));
@@ -800,10 +862,19 @@ void dbg_resume(struct dbg *d, uint64_t icount_target, uint64_t step_over_lin,
 				limit = cap > ic ? cap : ic + 1;
 		}
 		until.value = limit;
-		r = machine_run(d->m, limit == UINT64_MAX ? NULL : &until);
+		note[0] = 0;
+		if (d->run)
+			r = d->run(d->run_opaque, limit == UINT64_MAX ? NULL : &until, note, sizeof(note));
+		else
+			r = machine_run(d->m, limit == UINT64_MAX ? NULL : &until);
 		if (d->pending && (r == MACHINE_STOP_REQUEST || r == MACHINE_STOP_UNTIL ||
 				   r == MACHINE_STOP_SIGNAL)) {
 			*out = d->pend;
+			break;
+		}
+		if (note[0]) {
+			out->kind = DBG_STOP_REPLAY;
+			snprintf(out->detail, sizeof(out->detail), "%s", note);
 			break;
 		}
 		if (d->interrupted) {

@@ -62,6 +62,8 @@ enum dbg_stop_kind {
 	DBG_STOP_BREAK,        /* a breakpoint or watchpoint (bp_id) */
 	DBG_STOP_INTERRUPTED,  /* Ctrl-C, gdb 0x03 */
 	DBG_STOP_MACHINE,      /* the machine stopped on its own (mstop) */
+	DBG_STOP_REPLAY,       /* the replay stopped it: end of the trace, a divergence
+				* (detail), or reverse execution reached the start */
 };
 
 struct dbg_stop {
@@ -74,7 +76,8 @@ struct dbg_stop {
 };
 
 /* A write into guest state: every monitor and gdb modification goes through
- * dbg_apply_write, so replay can record it as an INPUT event later. */
+ * dbg_apply_write, which a recording turns into an INPUT event (the
+ * encoding of replay/replayer.h: replay_apply_monitor_input). */
 enum dbg_write_kind { DBG_WRITE_REG, DBG_WRITE_SEG, DBG_WRITE_MEM, DBG_WRITE_RESET };
 struct dbg_write {
 	enum dbg_write_kind kind;
@@ -90,12 +93,28 @@ struct dbg *dbg_new(struct machine *m);
 void dbg_free(struct dbg *d);
 struct machine *dbg_machine(struct dbg *d);
 
-/* Called with every applied write (the future recorder attaches here). */
-void dbg_set_write_observer(struct dbg *d, void (*fn)(void *opaque, const struct dbg_write *w),
+/* Called with every valid write just before it is applied, as the INPUT
+ * event that records it (kind TRACE_INPUT_MONITOR_MEM or _REG, addr, bytes):
+ * the recorder attaches here, so the event precedes what the write causes
+ * (a reset's events). */
+void dbg_set_write_observer(struct dbg *d,
+			    void (*fn)(void *opaque, int kind, uint64_t addr, const uint8_t *data,
+				       uint32_t len),
 			    void *opaque);
 /* Apply w to the machine. Returns 0, or -1 with a message in err (memory that
- * is not plain RAM/ROM, bad register). */
+ * is not plain RAM/ROM, bad register, a read-only session). */
 int dbg_apply_write(struct dbg *d, const struct dbg_write *w, char *err, size_t errlen);
+/* Refuse every write with this message (a replay: the trace decides what
+ * happens); NULL allows them again. The string must outlive d. */
+void dbg_set_read_only(struct dbg *d, const char *why);
+
+/* How dbg_resume advances the machine: machine_run unless set (a recording
+ * runs through recorder_run, a replay through replay_session_run). A run
+ * that stops for a reason of its own fills note (one line) and returns;
+ * dbg_resume then reports DBG_STOP_REPLAY with it. */
+typedef enum machine_stop (*dbg_run_fn)(void *opaque, const struct machine_until *until,
+					char *note, size_t notelen);
+void dbg_set_runner(struct dbg *d, dbg_run_fn run, void *opaque);
 
 /* Polled between slices of a running guest (the gdb stub's Ctrl-C). Returns
  * nonzero to stop. NULL: no slicing. */
@@ -131,6 +150,29 @@ void dbg_bp_describe(struct dbg *d, const struct dbg_bp *bp, char *buf, size_t l
  * address with ESP >= step_over_esp (`next`, `step over-rep`). */
 void dbg_resume(struct dbg *d, uint64_t icount_target, uint64_t step_over_lin,
 		uint32_t step_over_esp, struct dbg_stop *out);
+
+/* ---- reverse execution (debugger/reverse.c) ---- */
+
+struct replay_session;
+/* Attach the replay the machine belongs to (lockstep replay --monitor): sets
+ * the runner and makes the session read-only. NULL: no replay. */
+void dbg_set_replay(struct dbg *d, struct replay_session *s);
+struct replay_session *dbg_replay(struct dbg *d);
+/* The error every reverse command gives without a replay. */
+extern const char dbg_needs_replay[];
+/* Go to exactly icount (breakpoints do not stop it). Returns 0, or -1 with a
+ * message in err. note gets a divergence found on the way, else "". */
+int dbg_goto(struct dbg *d, uint64_t icount, char *note, size_t notelen);
+/* Back n instructions (to the start of the trace when fewer retired: *out
+ * is DBG_STOP_REPLAY then). Returns 0 or -1 with a message in out->detail. */
+int dbg_reverse_step(struct dbg *d, uint64_t n, struct dbg_stop *out);
+/* Back to the last breakpoint or watchpoint hit strictly before the current
+ * icount (*out as the forward run reported it), or to the start of the
+ * trace (DBG_STOP_REPLAY). Hit counts are kept; ignore counts and temporary
+ * breakpoints do not apply going back. Returns 0 or -1 (detail). */
+int dbg_reverse_continue(struct dbg *d, struct dbg_stop *out);
+/* "icount N, after MILESTONE (boot B) +D" for the current position. */
+void dbg_when(struct dbg *d, char *buf, size_t len);
 
 /* ---- helpers shared by the front ends ---- */
 

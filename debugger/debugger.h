@@ -9,6 +9,8 @@
 #define LS_DEBUGGER_H
 
 struct machine;
+struct recorder;
+struct replay_session;
 
 struct monitor_options {
 	const char *script;      /* -x FILE: commands run first, or NULL */
@@ -17,6 +19,10 @@ struct monitor_options {
 	const char *gdb;         /* --gdb tcp:HOST:PORT, or NULL */
 	const char *history;     /* history file; NULL: $LOCKSTEP_HISTORY, else ~/.lockstep_history */
 	const char *banner;      /* first line printed, or NULL for the default */
+	struct recorder *recorder;      /* run --monitor --record: the machine runs through
+					 * it, guest-state writes become INPUT events */
+	struct replay_session *replay;  /* replay --monitor: m is its machine; reverse
+					 * commands work, writes are refused */
 };
 
 /* Run the monitor on m, which is stopped where the caller left it (a new
@@ -28,7 +34,8 @@ struct monitor_options {
  * stops a running guest and returns to the prompt. The caller keeps
  * ownership of m. Returns the process exit status: the value given to
  * `quit N`, else 1 when a command failed in a non-interactive session,
- * else 0; 2 for an unusable option (bad --gdb address, unreadable script). */
+ * else 0 (1 also when the replay diverged); 2 for an unusable option (bad
+ * --gdb address, unreadable script). */
 int monitor_main(struct machine *m, const struct monitor_options *o);
 
 #endif

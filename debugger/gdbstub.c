@@ -20,6 +20,7 @@
 #include "cpu/cpu.h"
 #include "debugger/core.h"
 #include "machine/info.h"
+#include "replay/replayer.h"
 
 enum { RX_IDLE, RX_DATA, RX_ESCAPE, RX_SUM1, RX_SUM2 };
 
@@ -376,9 +377,15 @@ enum gdb_action gdb_handle_packet(struct gdb_session *s, const char *pkt, size_t
 		return GDB_DETACH;
 	case 'k':
 		return GDB_KILL;
+	case 'b':
+		if (!s->reverse || len != 2 || (pkt[1] != 's' && pkt[1] != 'c'))
+			return GDB_REPLY;   /* empty: not supported */
+		return pkt[1] == 's' ? GDB_REVERSE_STEP : GDB_REVERSE_CONTINUE;
 	case 'q':
 		if (!strncmp(pkt, "qSupported", 10))
-			return reply_str(reply, cap, "PacketSize=1000;swbreak+;hwbreak+");
+			return reply_str(reply, cap, s->reverse ? "PacketSize=1000;swbreak+;hwbreak+;"
+							  "ReverseStep+;ReverseContinue+"
+							: "PacketSize=1000;swbreak+;hwbreak+");
 		if (!strcmp(pkt, "qAttached"))
 			return reply_str(reply, cap, "1");
 		if (!strcmp(pkt, "qC"))
@@ -413,6 +420,17 @@ static void stop_reply(struct gdb_session *s, const struct dbg_stop *st, char *o
 	case DBG_STOP_INTERRUPTED:
 		snprintf(out, cap, "S02");
 		break;
+	case DBG_STOP_REPLAY: {
+		/* The edges of the recorded history. */
+		uint64_t ic = cpu_icount(machine_cpu(dbg_machine(s->d)));
+		if (dbg_replay(s->d) && ic >= replay_session_end(dbg_replay(s->d)))
+			snprintf(out, cap, "T05replaylog:end;");
+		else if (ic == 0)
+			snprintf(out, cap, "T05replaylog:begin;");
+		else
+			snprintf(out, cap, "S05");
+		break;
+	}
 	case DBG_STOP_MACHINE:
 		if (st->mstop == MACHINE_STOP_EXIT)
 			snprintf(out, cap, "W%02x", machine_exit_value(dbg_machine(s->d)) & 0xff);
@@ -509,7 +527,7 @@ static int poll_conn(void *opaque)
 
 static int serve_conn(struct dbg *d, int fd)
 {
-	struct gdb_session s = { .d = d };
+	struct gdb_session s = { .d = d, .reverse = dbg_replay(d) != NULL };
 	struct gdb_rx rx;
 	struct conn c = { .fd = fd };
 	static const size_t reply_cap = 2 * GDB_PACKET_MAX + 1;
@@ -554,6 +572,16 @@ static int serve_conn(struct dbg *d, int fd)
 				dbg_resume(d, act == GDB_STEP ? cpu_icount(machine_cpu(dbg_machine(d))) + 1
 							    : UINT64_MAX, UINT64_MAX, 0, &st);
 				dbg_set_poll(d, NULL, NULL);
+				stop_reply(&s, &st, reply, reply_cap);
+				send_packet(fd, reply);
+				break;
+			case GDB_REVERSE_STEP:
+			case GDB_REVERSE_CONTINUE:
+				if (act == GDB_REVERSE_STEP ? dbg_reverse_step(d, 1, &st)
+							    : dbg_reverse_continue(d, &st)) {
+					send_packet(fd, "E01");
+					break;
+				}
 				stop_reply(&s, &st, reply, reply_cap);
 				send_packet(fd, reply);
 				break;

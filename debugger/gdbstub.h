@@ -4,7 +4,9 @@
  * debug core. Registers use the i386 'g' layout (eax ecx edx ebx esp ebp
  * esi edi eip eflags cs ss ds es fs gs, 32-bit little-endian each); memory
  * addresses are linear; Z0/Z1 are linear execution breakpoints, Z2 write
- * watchpoints (translated to physical when inserted). The packet layer is
+ * watchpoints (translated to physical when inserted). On a replay (lockstep
+ * replay --monitor) it also serves reverse execution: bs, bc, and
+ * ReverseStep+/ReverseContinue+ in qSupported. The packet layer is
  * pure and bounded so a fuzzer can drive it; malformed input never changes
  * guest state.
  */
@@ -43,11 +45,14 @@ enum gdb_action {
 	GDB_STEP,       /* one instruction, then the stop reply */
 	GDB_DETACH,     /* send reply ("OK"), close, leave the machine stopped */
 	GDB_KILL,       /* close, end the session */
+	GDB_REVERSE_STEP,      /* bs: one instruction back (replay only) */
+	GDB_REVERSE_CONTINUE,  /* bc: back to the previous hit (replay only) */
 };
 
 struct gdb_session {
 	struct dbg *d;
 	char last_stop[64];     /* the reply to '?' */
+	int reverse;            /* a replay: bs and bc work, qSupported says so */
 };
 /* Handle one packet payload (len bytes, NUL-terminated). Writes the reply
  * payload (possibly empty: "unsupported") to reply, at most cap - 1 bytes,

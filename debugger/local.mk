@@ -1,6 +1,7 @@
 # debugger/: see debugger/debugger.h for the module's public interface.
 liblockstep_a_SOURCES += debugger/debugger.h debugger/expr.h debugger/expr.c \
-	debugger/disas.h debugger/disas.c debugger/core.h debugger/core.c
+	debugger/disas.h debugger/disas.c debugger/core.h debugger/core.c \
+	debugger/reverse.c
 # The monitor's view into struct machine lives in machine/ but belongs to the
 # debugger's work (registered here to keep machine/local.mk untouched).
 liblockstep_a_SOURCES += machine/info.h machine/info.c

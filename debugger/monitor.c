@@ -17,6 +17,8 @@
 #include "debugger/debugger.h"
 #include "debugger/gdbstub.h"
 #include "debugger/monitor_internal.h"
+#include "replay/recorder.h"
+#include "replay/replayer.h"
 
 #define PROMPT "(lockstep) "
 
@@ -69,7 +71,8 @@ const struct mon_cmd mon_cmds[] = {
 	  "of CS (16-bit in real and V86 mode), or the size given.", 0 },
 	{ "info", "", mon_cmd_info, "info TOPIC",
 	  "breakpoints registers pam roms mtree ivt [V [N]] gdt idt tlb pci fwcfg devices "
-	  "milestones (topics may be abbreviated).", 0 },
+	  "milestones hashes (topics may be abbreviated; hashes: the CPU, RAM and device "
+	  "hashes a CHECKPOINT stores).", 0 },
 	{ "print", "p", mon_cmd_print, "print[/x|/d] EXPR",
 	  "Evaluate: numbers (0x10, 10, 0f000h), registers (eax ax al, $eip, cs, icount), "
 	  "+ - * / % << >> & | ^ ~ ! == != < > <= >= && ||, [lin] byte[lin] word[lin] dword[lin] "
@@ -78,11 +81,18 @@ const struct mon_cmd mon_cmds[] = {
 	  "Change a register (segment registers load base = selector*16 in real mode, the "
 	  "descriptor's base in protected mode) or physical memory (RAM/ROM only; ROM and "
 	  "write-protected shadow drop the write as the guest's would).", 0 },
-	{ "reverse-step", "rs", mon_cmd_replay_only, "reverse-step", "Needs a replay (not available yet).", 0 },
-	{ "reverse-continue", "rc", mon_cmd_replay_only, "reverse-continue",
-	  "Needs a replay (not available yet).", 0 },
-	{ "goto", "", mon_cmd_replay_only, "goto icount N", "Needs a replay (not available yet).", 0 },
-	{ "when", "", mon_cmd_replay_only, "when", "Needs a replay (not available yet).", 0 },
+	{ "reverse-step", "rs", mon_cmd_reverse_step, "reverse-step [N]",
+	  "Replay only: go back N instructions (default 1) to exactly the state the forward run "
+	  "had there (breakpoints do not stop it).", 1 },
+	{ "reverse-continue", "rc", mon_cmd_reverse_continue, "reverse-continue",
+	  "Replay only: go back to the last breakpoint or watchpoint hit before the current "
+	  "icount, or to the start of the trace when there is none.", 0 },
+	{ "goto", "", mon_cmd_goto, "goto icount N",
+	  "Replay only: go to exactly icount N, backwards or forwards (breakpoints do not stop "
+	  "it).", 0 },
+	{ "when", "", mon_cmd_when, "when",
+	  "Replay only: the current icount, the last milestone reached and the distance from "
+	  "it.", 0 },
 	{ "help", "h ?", cmd_help, "help [COMMAND]", "List commands, or describe one.", 0 },
 	{ "quit", "q exit", cmd_quit, "quit [STATUS]", "Leave the monitor (exit status, default 0).", 0 },
 	{ NULL, NULL, NULL, NULL, NULL, 0 },
@@ -361,6 +371,20 @@ static void run_readline(struct monitor *mon, const struct monitor_options *o)
 		fprintf(stderr, "lockstep monitor: cannot write history %s\n", hist);
 }
 
+/* run --monitor --record: the recorder runs the machine and records the
+ * monitor's writes. */
+static enum machine_stop run_recording(void *opaque, const struct machine_until *until, char *note,
+				       size_t notelen)
+{
+	note[0] = 0;
+	return recorder_run(opaque, until);
+}
+
+static void record_write(void *opaque, int kind, uint64_t addr, const uint8_t *data, uint32_t len)
+{
+	recorder_monitor_input(opaque, kind, addr, data, len);
+}
+
 int monitor_main(struct machine *m, const struct monitor_options *o)
 {
 	struct monitor mon = { .m = m, .out = stdout };
@@ -371,6 +395,12 @@ int monitor_main(struct machine *m, const struct monitor_options *o)
 		fprintf(stderr, "lockstep monitor: no free hook slot on the machine\n");
 		return 2;
 	}
+	if (o->recorder) {
+		dbg_set_runner(mon.d, run_recording, o->recorder);
+		dbg_set_write_observer(mon.d, record_write, o->recorder);
+	}
+	if (o->replay)
+		dbg_set_replay(mon.d, o->replay);
 	if (o->script && access(o->script, R_OK)) {
 		fprintf(stderr, "lockstep monitor: -x %s: %s\n", o->script, strerror(errno));
 		dbg_free(mon.d);
@@ -411,6 +441,11 @@ int monitor_main(struct machine *m, const struct monitor_options *o)
 	fflush(mon.out);
 	machine_flush_output(m);
 	status = mon.quit && mon.status >= 0 ? mon.status : (mon.errors && !mon.interactive) ? 1 : 0;
+	if (o->replay && !(mon.quit && mon.status >= 0)) {
+		char sum[1100];
+		if (replay_session_summary(o->replay, sum, sizeof(sum)))
+			status = 1;
+	}
 	dbg_free(mon.d);
 	return status;
 }

@@ -62,7 +62,10 @@ int mon_cmd_enable(struct monitor *mon, char *args, const char *fmt);
 int mon_cmd_disable(struct monitor *mon, char *args, const char *fmt);
 int mon_cmd_condition(struct monitor *mon, char *args, const char *fmt);
 int mon_cmd_ignore(struct monitor *mon, char *args, const char *fmt);
-int mon_cmd_replay_only(struct monitor *mon, char *args, const char *fmt);
+int mon_cmd_reverse_step(struct monitor *mon, char *args, const char *fmt);
+int mon_cmd_reverse_continue(struct monitor *mon, char *args, const char *fmt);
+int mon_cmd_goto(struct monitor *mon, char *args, const char *fmt);
+int mon_cmd_when(struct monitor *mon, char *args, const char *fmt);
 int mon_print_breakpoints(struct monitor *mon);
 
 int mon_cmd_regs(struct monitor *mon, char *args, const char *fmt);

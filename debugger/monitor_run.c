@@ -43,6 +43,10 @@ void mon_print_stop(struct monitor *mon, const struct dbg_stop *st)
 	case DBG_STOP_INTERRUPTED:
 		fprintf(mon->out, "stopped: interrupted\n");
 		break;
+	case DBG_STOP_REPLAY:
+		machine_flush_output(mon->m);
+		fprintf(mon->out, "stopped: %s\n", st->detail);
+		break;
 	case DBG_STOP_MACHINE:
 		machine_flush_output(mon->m);
 		if (st->detail[0])
@@ -156,9 +160,11 @@ int mon_cmd_run_to(struct monitor *mon, char *args, const char *fmt)
 		return mon_error(mon, "usage: run-to icount N");
 	if (mon_eval(mon, args, &n))
 		return -1;
+	if (n < now && dbg_replay(mon->d))
+		return mon_error(mon, "icount %" PRIu64 " is in the past: goto icount %" PRIu64
+				 " goes back", n, n);
 	if (n < now)
-		return mon_error(mon, "icount %" PRIu64 " is in the past (going back needs a replay, "
-				 "not available yet)", n);
+		return mon_error(mon, "icount %" PRIu64 " is in the past (%s)", n, dbg_needs_replay);
 	mon_resume(mon, n, UINT64_MAX, 0);
 	return 0;
 }
@@ -166,7 +172,7 @@ int mon_cmd_run_to(struct monitor *mon, char *args, const char *fmt)
 int mon_cmd_reset(struct monitor *mon, char *args, const char *fmt)
 {
 	struct dbg_write w = { .kind = DBG_WRITE_RESET, .value = 2 /* ISA_RESET_SYSTEM */ };
-	char err[128];
+	char err[256];
 
 	if (dbg_apply_write(mon->d, &w, err, sizeof(err)))
 		return mon_error(mon, "%s", err);
@@ -175,9 +181,72 @@ int mon_cmd_reset(struct monitor *mon, char *args, const char *fmt)
 	return 0;
 }
 
-int mon_cmd_replay_only(struct monitor *mon, char *args, const char *fmt)
+/* ---- reverse execution (replay only) ---- */
+
+static int need_replay(struct monitor *mon)
 {
-	return mon_error(mon, "this command needs a replay (not available yet)");
+	if (dbg_replay(mon->d))
+		return 0;
+	return mon_error(mon, "%s", dbg_needs_replay);
+}
+
+int mon_cmd_reverse_step(struct monitor *mon, char *args, const char *fmt)
+{
+	struct dbg_stop st;
+	uint64_t n;
+
+	if (need_replay(mon) || parse_count(mon, args, &n))
+		return -1;
+	if (dbg_reverse_step(mon->d, n, &st))
+		return mon_error(mon, "%s", st.detail);
+	mon_print_stop(mon, &st);
+	return 0;
+}
+
+int mon_cmd_reverse_continue(struct monitor *mon, char *args, const char *fmt)
+{
+	struct dbg_stop st;
+
+	if (need_replay(mon))
+		return -1;
+	if (*args)
+		return mon_error(mon, "usage: reverse-continue");
+	if (dbg_reverse_continue(mon->d, &st))
+		return mon_error(mon, "%s", st.detail);
+	mon_print_stop(mon, &st);
+	return 0;
+}
+
+int mon_cmd_goto(struct monitor *mon, char *args, const char *fmt)
+{
+	char *what = mon_word(&args), note[1024];
+	uint64_t n;
+
+	if (need_replay(mon))
+		return -1;
+	if (strcmp(what, "icount") || !*args)
+		return mon_error(mon, "usage: goto icount N");
+	if (mon_eval(mon, args, &n))
+		return -1;
+	if (dbg_goto(mon->d, n, note, sizeof(note)))
+		return mon_error(mon, "%s", note);
+	if (note[0])
+		fprintf(mon->out, "stopped: %s\n", note);
+	mon_print_where(mon);
+	return 0;
+}
+
+int mon_cmd_when(struct monitor *mon, char *args, const char *fmt)
+{
+	char buf[256];
+
+	if (need_replay(mon))
+		return -1;
+	if (*args)
+		return mon_error(mon, "usage: when");
+	dbg_when(mon->d, buf, sizeof(buf));
+	fprintf(mon->out, "%s\n", buf);
+	return 0;
 }
 
 /* ---- breakpoints ---- */

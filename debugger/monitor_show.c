@@ -12,6 +12,7 @@
 #include "cpu/cpu.h"
 #include "debugger/monitor_internal.h"
 #include "machine/info.h"
+#include "machine/state.h"
 #include "mem/mem.h"
 
 static struct cpu *mon_cpu(struct monitor *mon) { return machine_cpu(mon->m); }
@@ -272,7 +273,7 @@ int mon_cmd_disas(struct monitor *mon, char *args, const char *fmt)
 
 const char *const mon_info_topics[] = {
 	"breakpoints", "registers", "pam", "roms", "mtree", "ivt", "gdt", "idt", "tlb", "pci",
-	"fwcfg", "devices", "milestones", NULL,
+	"fwcfg", "devices", "milestones", "hashes", NULL,
 };
 
 int mon_cmd_info(struct monitor *mon, char *args, const char *fmt)
@@ -284,7 +285,7 @@ int mon_cmd_info(struct monitor *mon, char *args, const char *fmt)
 
 	if (!n)
 		return mon_error(mon, "usage: info TOPIC (one of: breakpoints registers pam roms mtree "
-				 "ivt gdt idt tlb pci fwcfg devices milestones)");
+				 "ivt gdt idt tlb pci fwcfg devices milestones hashes)");
 	for (int i = 0; mon_info_topics[i]; i++)
 		if (!strncmp(topic, mon_info_topics[i], n)) {
 			if (match && strcmp(topic, mon_info_topics[i]))
@@ -332,6 +333,14 @@ int mon_cmd_info(struct monitor *mon, char *args, const char *fmt)
 		info_print_devices(mon->m, mon->out);
 	else if (!strcmp(match, "milestones"))
 		info_print_milestones(mon->m, mon->out);
+	else if (!strcmp(match, "hashes")) {
+		/* The state hashes a CHECKPOINT stores (docs/replay.md §4). */
+		struct machine_hashes h;
+		machine_hash_state(mon->m, &h);
+		fprintf(mon->out, "icount %" PRIu64 " cpu 0x%016" PRIx64 " ram 0x%016" PRIx64
+			" devices 0x%016" PRIx64 "\n", cpu_icount(machine_cpu(mon->m)), h.cpu, h.ram,
+			h.dev);
+	}
 	return 0;
 }
 

@@ -310,6 +310,22 @@ int recorder_inject_serial(struct recorder *r, const uint8_t *buf, size_t len)
 	return observer_inject_input(&r->obs, TRACE_INPUT_SERIAL, buf, (uint32_t)len);
 }
 
+int recorder_monitor_input(struct recorder *r, int kind, uint64_t addr, const uint8_t *data,
+			   uint32_t len)
+{
+	struct trace_event ev = { .kind = TRACE_EV_INPUT };
+
+	if (r->error)
+		return -1;
+	ev.icount = cpu_icount(machine_cpu(r->m));
+	ev.u.input.kind = (enum trace_input_kind)kind;
+	ev.u.input.addr = addr;
+	ev.u.input.len = len;
+	ev.u.input.data = data;
+	observer_emit(&r->obs, &ev);
+	return r->error ? -1 : 0;
+}
+
 int recorder_finish(struct recorder *r, enum machine_stop why, char *err, size_t errlen)
 {
 	int rc = 0;

@@ -63,6 +63,16 @@ enum machine_stop recorder_run(struct recorder *r, const struct machine_until *u
  * Returns what observer_inject_input returns. */
 int recorder_inject_serial(struct recorder *r, const uint8_t *buf, size_t len);
 
+/* A monitor or gdb write into guest state (debugger/core.h
+ * dbg_set_write_observer): recorded as an INPUT event (kind
+ * TRACE_INPUT_MONITOR_MEM or _REG, the encoding of replay/replayer.h
+ * replay_apply_monitor_input) at the current icount, just before the caller
+ * applies it; replay applies it at the same icount. Call between
+ * recorder_run calls. Returns 0, or -1 after a write error (reported by
+ * recorder_finish). */
+int recorder_monitor_input(struct recorder *r, int kind, uint64_t addr, const uint8_t *data,
+			   uint32_t len);
+
 /* Write the final CHECKPOINT, the last frame, the index and the footer, close
  * the files, detach and free r. Returns 0, or -1 with a one-line message. */
 int recorder_finish(struct recorder *r, enum machine_stop why, char *err, size_t errlen);

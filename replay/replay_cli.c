@@ -9,12 +9,21 @@
 
 #include "machine/config.h"
 
-static const char usage[] =
+const char replay_usage[] =
 	"usage: lockstep replay FILE [--no-verify] [--until EVENT] [--no-keyframes]\n"
 	"                            [--serial stdio|none|file:PATH] [--debugcon stdio|none|file:PATH]\n"
+	"       lockstep replay FILE --monitor [-x FILE] [--batch] [--gdb tcp:HOST:PORT]\n"
+	"                            [--no-verify] [--no-keyframes] [--serial ...] [--debugcon ...]\n"
 	"  Rebuilds the recorded machine, injects the recorded input and checks every\n"
 	"  checkpoint. EVENT: mbr, int19, halt, exit, icount=N, vtime=T.\n"
-	"  Exit status: 0 verified, 1 diverged, 2 bad input, 3 guest dead, v guest exit code.\n";
+	"  --monitor starts the replayed machine stopped at the reset vector, at the\n"
+	"  monitor prompt (docs/monitor.md): continue, step and breakpoints go on\n"
+	"  injecting input and verifying checkpoints; reverse-step, reverse-continue,\n"
+	"  goto icount N and when travel in the recorded history; --gdb adds gdb's\n"
+	"  reverse-stepi/reverse-continue. -x and --batch as for 'lockstep monitor'.\n"
+	"  Exit status: 0 verified, 1 diverged, 2 bad input, 3 guest dead, v guest exit code;\n"
+	"  with --monitor: quit N gives N, else 1 if it diverged or a scripted command\n"
+	"  failed, else 0.\n";
 
 int replay_cmd_run(int argc, char **argv, FILE *out, FILE *errf)
 {
@@ -27,7 +36,7 @@ int replay_cmd_run(int argc, char **argv, FILE *out, FILE *errf)
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			fputs(usage, out);
+			fputs(replay_usage, out);
 			return 0;
 		} else if (!strcmp(a, "--no-verify")) {
 			o.verify = 0;

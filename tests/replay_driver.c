@@ -1,7 +1,7 @@
 /*
  * tests/replay_driver.c: a private driver for the recorder and the replayer
  * until lockstep.c wires them into `run --record` and `replay`, and for
- * measuring the recording overhead (docs/replay.md §7).
+ * measuring the recording overhead (docs/replay.md §8).
  *   replay_driver record OUT [--bios F] [--disk IMG] [-m MiB] [--until EVENT]
  *                 [--checkpoint-every N] [--snapshot-every N] [--trace-io L]
  *                 [--input F] [--serial S]

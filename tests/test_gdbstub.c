@@ -296,6 +296,127 @@ Test(gdbstub, debian_gdb_breaks_continues_and_reads_registers, .timeout = 120)
 	free(img);
 }
 
+/* A stub started from argv prints "gdb: listening on 127.0.0.1:PORT" on the
+ * pipe read end fd: returns the port, or 0. */
+static int read_port(int fd, char *buf, size_t cap)
+{
+	size_t len = 0;
+
+	buf[0] = 0;
+	for (int tries = 0; tries < 1500; tries++) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		if (poll(&pfd, 1, 20) > 0) {
+			ssize_t n = read(fd, buf + len, cap - 1 - len);
+			if (n <= 0)
+				break;
+			len += (size_t)n;
+			buf[len] = 0;
+			char *at = strstr(buf, "listening on 127.0.0.1:");
+			if (at && strchr(at, '\n'))
+				return atoi(at + strlen("listening on 127.0.0.1:"));
+		}
+	}
+	return 0;
+}
+
+/* Reverse execution is offered only on a replay. */
+Test(gdbstub, reverse_packets_only_on_a_replay, .timeout = 60)
+{
+	struct machine *m = seabios_machine();
+	struct dbg *d = dbg_new(m);
+	struct gdb_session s = { .d = d };
+	enum gdb_action act;
+
+	cr_expect_str_eq(ask(&s, "bs", &act), "");
+	cr_expect_eq(act, GDB_REPLY, "bs is unsupported outside a replay");
+	cr_expect_str_eq(ask(&s, "bc", &act), "");
+	cr_expect_eq(act, GDB_REPLY);
+	s.reverse = 1;
+	cr_expect_str_eq(ask(&s, "qSupported:multiprocess+", NULL),
+			 "PacketSize=1000;swbreak+;hwbreak+;ReverseStep+;ReverseContinue+");
+	ask(&s, "bs", &act);
+	cr_expect_eq(act, GDB_REVERSE_STEP);
+	ask(&s, "bc", &act);
+	cr_expect_eq(act, GDB_REVERSE_CONTINUE);
+	ask(&s, "bx", &act);
+	cr_expect_eq(act, GDB_REPLY);
+	dbg_free(d);
+	machine_free(m);
+}
+
+/* gdb's reverse-stepi and reverse-continue against lockstep replay --monitor:
+ * one instruction back is the state the forward step left; reverse-continue
+ * with no breakpoint ends at the start of the recorded history. */
+Test(gdbstub, debian_gdb_steps_backwards_on_a_replay, .timeout = 120)
+{
+	char *ls = tu_build_path("lockstep"), *img = tu_build_path("pc-bios/demo.img");
+	char dir[] = "/tmp/ls-gdb-rev-XXXXXX", trace[300], cmd[600], buf[4096], target[64];
+	int p[2], gout[2], port;
+	pid_t stub, gdb;
+
+	if (access(SEABIOS, R_OK))
+		cr_skip_test("SeaBIOS is not installed");
+	if (system("gdb --version >/dev/null 2>&1"))
+		cr_skip_test("gdb is not installed (Debian package gdb)");
+	cr_assert(mkdtemp(dir));
+	snprintf(trace, sizeof(trace), "%s/t.trace", dir);
+	snprintf(cmd, sizeof(cmd), "'%s' run --bios %s --disk '%s' --serial none --record '%s' "
+		 "--until icount=20000 2>/dev/null", ls, SEABIOS, img, trace);
+	cr_assert_eq(system(cmd), 0);
+	cr_assert_eq(pipe(p), 0);
+	const char *sargv[] = { ls, "replay", trace, "--monitor", "--gdb", "tcp:127.0.0.1:0", "--batch",
+				NULL };
+	stub = spawn(sargv, p[1]);
+	close(p[1]);
+	port = read_port(p[0], buf, sizeof(buf));
+	if (!port) {
+		wait_or_kill(stub, 0);
+		cr_assert_fail("the stub did not report its port: %s", buf);
+	}
+	snprintf(target, sizeof(target), "target remote 127.0.0.1:%d", port);
+	cr_assert_eq(pipe(gout), 0);
+	const char *gargv[] = { "gdb", "-nx", "-batch", "-ex", "set architecture i8086", "-ex", target,
+				"-ex", "stepi 4", "-ex", "p/x $eip", "-ex", "p/x $esp", "-ex", "stepi",
+				"-ex", "p/x $eip", "-ex", "reverse-stepi", "-ex", "p/x $eip",
+				"-ex", "p/x $esp", "-ex", "reverse-continue", "-ex", "p/x $eip",
+				"-ex", "kill", NULL };
+	gdb = spawn(gargv, gout[1]);
+	close(gout[1]);
+	char gbuf[16384];
+	size_t glen = 0;
+	ssize_t n;
+	int gst = wait_or_kill(gdb, 90000);
+	while (glen < sizeof(gbuf) - 1 && (n = read(gout[0], gbuf + glen, sizeof(gbuf) - 1 - glen)) > 0)
+		glen += (size_t)n;
+	gbuf[glen] = 0;
+	close(gout[0]);
+	int sst = wait_or_kill(stub, 10000);
+	close(p[0]);
+	cr_expect_eq(gst, 0, "gdb: %s", gbuf);
+	cr_expect_eq(sst, 0, "the stub ends with gdb's kill");
+	/* $1/$2 after 4 steps; $4/$5 after one more and one back. */
+	char v1[32] = "", v2[32] = "", v4[32] = "", v5[32] = "", v6[32] = "";
+	const char *q;
+	if ((q = strstr(gbuf, "$1 = ")))
+		sscanf(q + 5, "%31s", v1);
+	if ((q = strstr(gbuf, "$2 = ")))
+		sscanf(q + 5, "%31s", v2);
+	if ((q = strstr(gbuf, "$4 = ")))
+		sscanf(q + 5, "%31s", v4);
+	if ((q = strstr(gbuf, "$5 = ")))
+		sscanf(q + 5, "%31s", v5);
+	if ((q = strstr(gbuf, "$6 = ")))
+		sscanf(q + 5, "%31s", v6);
+	cr_expect(v1[0] && !strcmp(v1, v4), "eip after reverse-stepi: %s", gbuf);
+	cr_expect(v2[0] && !strcmp(v2, v5), "esp after reverse-stepi: %s", gbuf);
+	cr_expect(strstr(gbuf, "No more reverse-execution history"), "%s", gbuf);
+	cr_expect_str_eq(v6, "0xfff0", "reverse-continue ends at the reset vector: %s", gbuf);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	cr_expect_eq(system(cmd), 0);
+	free(ls);
+	free(img);
+}
+
 /* The tests run one at a time: they spawn processes of their own, and with
  * Criterion's parallel runner LeakSanitizer reports a Criterion-internal
  * allocation (48 bytes per overlapping test) that fails the ASan build. */

@@ -15,6 +15,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cpu/cpu.h"
+#include "replay/replayer.h"
 #include "tests/testutil.h"
 
 #define SEABIOS "/usr/share/seabios/bios.bin"
@@ -36,13 +38,15 @@ static char *read_text(const char *path)
 	return s;
 }
 
-/* Run the driver with args (NULL-terminated) and stdin from in_path;
- * returns stdout (malloc'd) and the exit status. */
-static char *run_driver(const char *const *args, const char *in_path, int *status)
+/* Run the program exe_rel (relative to the build tree) with args
+ * (NULL-terminated) and stdin from in_path; returns stdout (malloc'd) and
+ * the exit status. */
+static char *run_exe(const char *exe_rel, const char *const *args, const char *in_path,
+		     int *status)
 {
 	char out_tmpl[] = "/tmp/ls-mon-XXXXXX";
 	int ofd = mkstemp(out_tmpl), st;
-	char *exe = tu_build_path("tests/monitor_driver");
+	char *exe = tu_build_path(exe_rel);
 	const char *argv[32];
 	int n = 0;
 	char *data;
@@ -71,6 +75,58 @@ static char *run_driver(const char *const *args, const char *in_path, int *statu
 	return data;
 }
 
+static char *run_driver(const char *const *args, const char *in_path, int *status)
+{
+	return run_exe("tests/monitor_driver", args, in_path, status);
+}
+
+/* `info hashes` lines ("icount N cpu 0x.. ram 0x.. devices 0x.."): every
+ * icount seen twice must show the same hashes (going back returns exactly
+ * the forward run's state). Returns the text with each distinct set of
+ * hashes replaced by a label, "state #K", so the expected transcript does
+ * not depend on the state layout. */
+static char *check_and_label_hashes(const char *text)
+{
+	static char seen_icount[64][32], seen_hash[64][80], labels[64][80];
+	size_t nseen = 0, nlabels = 0, cap = strlen(text) + 1;
+	char *out = malloc(cap), *o = out;
+	const char *p = text;
+
+	cr_assert(out);
+	while (*p) {
+		const char *eol = strchr(p, '\n'), *cpu;
+		size_t len = eol ? (size_t)(eol - p) + 1 : strlen(p);
+		char line[256];
+		snprintf(line, sizeof(line), "%.*s", (int)len, p);
+		cpu = strstr(line, " cpu 0x");
+		if (!strncmp(line, "icount ", 7) && cpu && len < sizeof(line)) {
+			char ic[32], hash[80];
+			size_t k;
+			snprintf(ic, sizeof(ic), "%.*s", (int)(cpu - line), line);
+			snprintf(hash, sizeof(hash), "%.*s", (int)strcspn(cpu, "\n"), cpu);
+			for (k = 0; k < nseen; k++)
+				if (!strcmp(seen_icount[k], ic))
+					cr_expect_str_eq(seen_hash[k], hash, "%s: the state differs from the "
+							 "first visit", ic);
+			if (nseen < 64) {
+				snprintf(seen_icount[nseen], sizeof(seen_icount[0]), "%s", ic);
+				snprintf(seen_hash[nseen++], sizeof(seen_hash[0]), "%s", hash);
+			}
+			for (k = 0; k < nlabels && strcmp(labels[k], hash); k++)
+				;
+			if (k == nlabels && nlabels < 64)
+				snprintf(labels[nlabels++], sizeof(labels[0]), "%s", hash);
+			o += sprintf(o, "%s state #%zu\n", ic, k + 1);
+		} else {
+			memcpy(o, p, len);
+			o += len;
+		}
+		p += len;
+	}
+	*o = 0;
+	return out;
+}
+
 /* First differing line of two texts, for a readable failure. */
 static void expect_same(const char *got, const char *want, const char *name)
 {
@@ -91,6 +147,24 @@ static void expect_same(const char *got, const char *want, const char *name)
 		w--;
 	cr_expect_fail("%s: output differs at line %d:\n  got:  %.*s\n  want: %.*s", name, line,
 		(int)strcspn(g, "\n"), g, (int)strcspn(w, "\n"), w);
+}
+
+/* Compare got with tests/monitor/NAME.out (or rewrite it). */
+static void expect_transcript(const char *got, const char *name)
+{
+	char rel[256], *out_path, *want;
+
+	snprintf(rel, sizeof(rel), "tests/monitor/%s.out", name);
+	out_path = tu_src_path(rel);
+	if (getenv("LOCKSTEP_UPDATE_EXPECTED")) {
+		cr_assert_eq(tu_write_file(out_path, got, strlen(got)), 0);
+	} else {
+		want = read_text(out_path);
+		cr_assert(want, "missing %s", out_path);
+		expect_same(got, want, name);
+		free(want);
+	}
+	free(out_path);
 }
 
 static void run_script(const char *name, const char *disk, int want_status)
@@ -254,6 +328,150 @@ Test(monitor, unreadable_script_is_a_usage_error, .timeout = 30)
 	cr_expect_eq(status, 2);
 	free(got);
 	free(img);
+}
+
+/* ---- record and replay with the monitor ---- */
+
+static char tmpdir[256];
+
+static const char *tmp_path(const char *name)
+{
+	static char paths[4][512];
+	static int next;
+	char *p = paths[next++ % 4];
+	if (!tmpdir[0]) {
+		snprintf(tmpdir, sizeof(tmpdir), "/tmp/ls-mon-rec-XXXXXX");
+		cr_assert(mkdtemp(tmpdir));
+	}
+	snprintf(p, 512, "%s/%s", tmpdir, name);
+	return p;
+}
+
+static void remove_tmp(void)
+{
+	char cmd[600];
+	if (!tmpdir[0])
+		return;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	cr_expect_eq(system(cmd), 0);
+	tmpdir[0] = 0;
+}
+
+/* lockstep ARGS...; returns the exit status (stdout discarded). */
+static int lockstep(const char *const *args, char **out)
+{
+	int status;
+	char *got = run_exe("lockstep", args, NULL, &status);
+	if (out)
+		*out = got;
+	else
+		free(got);
+	return status;
+}
+
+/* The issue's test: after a recorded boot, reverse-step returns exactly the
+ * previous instruction's state; goto and reverse-continue land where the
+ * forward run was, hash for hash (check_and_label_hashes). */
+Test(monitor_replay, reverse_execution_returns_the_forward_states, .timeout = 600)
+{
+	char *img = tu_build_path("pc-bios/demo.img"), *cmd, *got, *labelled;
+	const char *trace = tmp_path("boot.trace");
+	int status;
+
+	if (access(SEABIOS, R_OK))
+		cr_skip_test("SeaBIOS is not installed");
+	const char *rec[] = { "run", "--bios", SEABIOS, "--disk", img, "--serial", "none", "--record",
+			      trace, "--until", "mbr", "--snapshot-every", "2500000", NULL };
+	cr_assert_eq(lockstep(rec, NULL), 0);
+	cmd = tu_src_path("tests/monitor/replay_reverse.cmd");
+	const char *rep[] = { "replay", trace, "--monitor", "-x", cmd, "--batch", NULL };
+	got = run_exe("lockstep", rep, NULL, &status);
+	/* The trace's path varies: the banner names it. */
+	char *nl = strchr(got, '\n');
+	cr_assert(nl);
+	labelled = check_and_label_hashes(nl + 1);
+	expect_transcript(labelled, "replay_reverse");
+	cr_expect_eq(status, 1, "the refused writes are failed commands");
+	free(labelled);
+	free(got);
+	free(cmd);
+	free(img);
+	remove_tmp();
+}
+
+/* Outside a replay the reverse commands say what they need. */
+Test(monitor_replay, reverse_commands_need_a_replay, .timeout = 60)
+{
+	static const char cmds[] = "reverse-step\nrs 3\nreverse-continue\ngoto icount 5\nwhen\n";
+	char in_tmpl[] = "/tmp/ls-mon-in-XXXXXX";
+	int fd = mkstemp(in_tmpl), status;
+	char *img = tu_build_path("pc-bios/demo.img"), *got;
+	const char *p;
+	int n = 0;
+
+	if (access(SEABIOS, R_OK))
+		cr_skip_test("SeaBIOS is not installed");
+	cr_assert_eq(write(fd, cmds, sizeof(cmds) - 1), (ssize_t)sizeof(cmds) - 1);
+	close(fd);
+	const char *args[] = { "monitor", "--bios", SEABIOS, "--disk", img, "--serial", "none", NULL };
+	got = run_exe("lockstep", args, in_tmpl, &status);
+	unlink(in_tmpl);
+	for (p = got; (p = strstr(p, "error: reverse execution needs a replay: record with --record, "
+				      "then lockstep replay FILE --monitor\n")); p++)
+		n++;
+	cr_expect_eq(n, 5, "%s", got);
+	cr_expect_eq(status, 1);
+	free(got);
+	free(img);
+}
+
+/* Monitor writes while recording are INPUT events: the replay verifies
+ * every checkpoint, and a replay that drops them diverges. */
+Test(monitor_replay, recorded_monitor_writes_replay_exactly, .timeout = 600)
+{
+	char *img = tu_build_path("pc-bios/demo.img"), *cmd, *got;
+	const char *trace = tmp_path("writes.trace");
+	struct replay_options o;
+	struct replay_result res;
+	int status;
+
+	if (access(SEABIOS, R_OK))
+		cr_skip_test("SeaBIOS is not installed");
+	cmd = tu_src_path("tests/monitor/record_writes.cmd");
+	const char *rec[] = { "run", "--bios", SEABIOS, "--disk", img, "--serial", "none", "--monitor",
+			      "--record", trace, "-x", cmd, "--batch", NULL };
+	got = run_exe("lockstep", rec, NULL, &status);
+	cr_expect_eq(status, 0);
+	char *nl = strchr(got, '\n');
+	cr_assert(nl);
+	expect_transcript(nl + 1, "record_writes");
+	free(got);
+
+	const char *rep[] = { "replay", trace, NULL };
+	cr_expect_eq(lockstep(rep, NULL), 0, "the replay verifies every checkpoint");
+
+	replay_options_init(&o);
+	cr_expect_eq(replay_trace(trace, &o, &res), 0, "%s", res.message);
+	cr_expect_gt(res.checkpoints, 300);
+	o.skip_monitor_writes = 1;
+	cr_expect_eq(replay_trace(trace, &o, &res), 1, "%s", res.message);
+	cr_expect(res.diverged);
+	cr_expect_eq(res.div_icount, 60000, "the first checkpoint after the dropped reset: %s",
+		     res.message);
+
+	/* The monitor's replay reports the same divergence and stops there. */
+	char err[1024], note[1024], sum[1100];
+	struct replay_session *rs = replay_session_open(trace, &o, err, sizeof(err));
+	cr_assert(rs, "%s", err);
+	cr_expect_eq(replay_session_run(rs, NULL, note, sizeof(note)), MACHINE_STOP_REQUEST);
+	cr_expect(strstr(note, "replay diverged at checkpoint 2 (icount 60000; differs: cpu,ram,dev"),
+		  "%s", note);
+	cr_expect_eq(cpu_icount(machine_cpu(replay_session_machine(rs))), 60000);
+	cr_expect_eq(replay_session_summary(rs, sum, sizeof(sum)), 1);
+	replay_session_free(rs);
+	free(cmd);
+	free(img);
+	remove_tmp();
 }
 
 /* The tests run one at a time: they spawn processes of their own, and with
