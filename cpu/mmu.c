@@ -237,7 +237,7 @@ uint8_t lin_fetch8(struct cpu *c, uint32_t lin)
 	struct tlb_entry *e = tlb_get(c, lin, ACC_EXEC, c->cpl == 3);
 	if (e->host_r)
 		return e->host_r[lin & 0xfffu];
-	return (uint8_t)mem_read(c->mem, e->phys | (lin & 0xfffu), 1);
+	return (uint8_t)mem_fetch(c->mem, e->phys | (lin & 0xfffu), 1);
 }
 
 /* Host pointer to the code page holding lin (NULL when not plain memory),

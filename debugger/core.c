@@ -232,10 +232,18 @@ int dbg_bp_add(struct dbg *d, const struct dbg_bp *bp)
 	n->hits = 0;
 	n->cond = bp->cond ? strdup(bp->cond) : NULL;
 	n->shadow = NULL;
+	n->mem_watch = -1;
 	if (n->kind == DBG_BP_WATCH) {
 		n->shadow = malloc(n->len ? n->len : 1);
 		if (n->shadow)
 			machine_debug_read_phys(d->m, n->addr, n->shadow, n->len);
+		if (n->enabled && (n->access & DBG_ACC_R) &&
+		    (n->mem_watch = mem_watch_add(machine_mem(d->m), n->addr, n->len)) < 0) {
+			free(n->shadow);
+			free(n->cond);
+			free(n);
+			return -1;   /* MEM_MAX_WATCH read watches at most */
+		}
 	}
 	for (pp = &d->bps; *pp; pp = &(*pp)->next)
 		;
@@ -243,8 +251,10 @@ int dbg_bp_add(struct dbg *d, const struct dbg_bp *bp)
 	return n->id;
 }
 
-static void bp_free(struct dbg_bp *bp)
+static void bp_free(struct dbg *d, struct dbg_bp *bp)
 {
+	if (bp->mem_watch >= 0)
+		mem_watch_remove(machine_mem(d->m), bp->mem_watch);
 	free(bp->cond);
 	free(bp->shadow);
 	free(bp);
@@ -256,7 +266,7 @@ int dbg_bp_delete(struct dbg *d, int id)
 		if ((*pp)->id == id) {
 			struct dbg_bp *bp = *pp;
 			*pp = bp->next;
-			bp_free(bp);
+			bp_free(d, bp);
 			return 0;
 		}
 	return -1;
@@ -268,7 +278,7 @@ void dbg_bp_delete_all(struct dbg *d, int owner)
 		struct dbg_bp *bp = *pp;
 		if (owner < 0 || bp->owner == owner) {
 			*pp = bp->next;
-			bp_free(bp);
+			bp_free(d, bp);
 		} else {
 			pp = &bp->next;
 		}
@@ -635,18 +645,66 @@ static void on_cpu_reset(void *opaque)
 	after_reset(opaque, " (after a CPU INIT)");
 }
 
-/* Attach the retire hook only while something needs it. */
+/* A CPU read overlapping an installed read watch (mem/'s watch_read hook,
+ * during the instruction): stops after it. */
+static void on_watch_read(void *opaque, uint64_t pa, int size, uint32_t value)
+{
+	struct dbg *d = opaque;
+	struct cpu_segment cs;
+
+	if (!d->running)
+		return;
+	cpu_get_seg(d->cpu, CPU_CS, &cs);
+	for (struct dbg_bp *bp = d->bps; bp; bp = bp->next) {
+		char detail[300];
+		if (bp->kind != DBG_BP_WATCH || !bp->enabled || !(bp->access & DBG_ACC_R) ||
+		    bp->addr >= pa + (uint64_t)size || bp->addr + bp->len <= pa)
+			continue;
+		snprintf(detail, sizeof(detail),
+			 "watchpoint %d: phys 0x%08" PRIx64 " read (%d bytes at 0x%08" PRIx64
+			 ", value 0x%0*x) by the instruction at %04x:%08x", bp->id,
+			 pa > bp->addr ? pa : bp->addr, size, pa, 2 * size, value, cs.selector,
+			 cpu_get_reg(d->cpu, CPU_EIP));
+		if (!d->pending)
+			d->pend.watch_addr = pa > bp->addr ? pa : bp->addr;
+		bp_hit(d, bp, detail);
+	}
+}
+
+/* Install mem/ read watches for enabled read watchpoints, remove the rest.
+ * Returns whether any is installed. */
+static int sync_read_watches(struct dbg *d)
+{
+	struct mem *mem = machine_mem(d->m);
+	int any = 0;
+
+	for (struct dbg_bp *bp = d->bps; bp; bp = bp->next) {
+		int want = bp->kind == DBG_BP_WATCH && bp->enabled && (bp->access & DBG_ACC_R);
+		if (want && bp->mem_watch < 0)
+			bp->mem_watch = mem_watch_add(mem, bp->addr, bp->len);
+		else if (!want && bp->mem_watch >= 0) {
+			mem_watch_remove(mem, bp->mem_watch);
+			bp->mem_watch = -1;
+		}
+		any |= bp->mem_watch >= 0;
+	}
+	return any;
+}
+
+/* Attach the retire and read-watch hooks only while something needs them. */
 static void update_hooks(struct dbg *d)
 {
 	int need = d->over_lin != UINT64_MAX;
+	int reads = sync_read_watches(d);
 
 	for (struct dbg_bp *bp = d->bps; bp && !need; bp = bp->next)
 		need = bp->enabled && (is_exec(bp) || bp->kind == DBG_BP_MODE ||
 				       (bp->kind == DBG_BP_WATCH && (bp->access & DBG_ACC_W)));
-	if (need == d->retire_on)
+	if (need == d->retire_on && reads == (d->hooks.watch_read != NULL))
 		return;
 	d->retire_on = need;
 	d->hooks.retire = need ? on_retire : NULL;
+	d->hooks.watch_read = reads ? on_watch_read : NULL;
 	machine_set_hooks(d->m, d->handle, &d->hooks);
 }
 

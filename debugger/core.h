@@ -54,6 +54,7 @@ struct dbg_bp {
 	uint64_t ignore;      /* hits still to ignore */
 	uint64_t hits;
 	uint8_t *shadow;      /* watch: the bytes last seen */
+	int mem_watch;        /* read watch: mem_watch_add handle while installed, else -1 */
 	struct dbg_bp *next;
 };
 

@@ -234,6 +234,7 @@ static enum gdb_action handle_z(struct gdb_session *s, const char *p, int insert
 	uint64_t type, addr, kind;
 	struct dbg_bp bp, *old;
 	enum dbg_bp_kind k;
+	int access = 0;
 
 	if (parse_hex(&p, &type) || *p++ != ',' || parse_hex(&p, &addr) || *p++ != ',' ||
 	    parse_hex(&p, &kind) || (*p && *p != ';'))
@@ -242,17 +243,20 @@ static enum gdb_action handle_z(struct gdb_session *s, const char *p, int insert
 		return reply_str(reply, cap, "E01");
 	if (type == 0 || type == 1) {
 		k = DBG_BP_LINEAR;
-	} else if (type == 2) {
+	} else if (type >= 2 && type <= 4) {
+		/* Z2 write, Z3 read, Z4 access watchpoints, on the physical
+		 * bytes the linear address maps to now. */
 		uint64_t pa;
 		if (!kind || kind > 4096 ||
 		    machine_debug_translate(dbg_machine(s->d), (uint32_t)addr, &pa))
 			return reply_str(reply, cap, "E01");
 		k = DBG_BP_WATCH;
 		addr = pa;
+		access = type == 2 ? DBG_ACC_W : type == 3 ? DBG_ACC_R : DBG_ACC_R | DBG_ACC_W;
 	} else {
-		return reply_str(reply, cap, "");   /* read/access watchpoints: unsupported */
+		return reply_str(reply, cap, "");
 	}
-	old = dbg_bp_find_gdb(s->d, k, addr, k == DBG_BP_WATCH ? DBG_ACC_W : 0);
+	old = dbg_bp_find_gdb(s->d, k, addr, k == DBG_BP_WATCH ? access : 0);
 	if (!insert) {
 		if (old)
 			dbg_bp_delete(s->d, old->id);
@@ -268,7 +272,7 @@ static enum gdb_action handle_z(struct gdb_session *s, const char *p, int insert
 	bp.vector = (int)type;   /* remembered for the stop reply (sw/hw break) */
 	if (k == DBG_BP_WATCH) {
 		bp.len = (uint32_t)kind;
-		bp.access = DBG_ACC_W;
+		bp.access = access;
 	}
 	return reply_str(reply, cap, dbg_bp_add(s->d, &bp) > 0 ? "OK" : "E02");
 }
@@ -411,7 +415,9 @@ static void stop_reply(struct gdb_session *s, const struct dbg_stop *st, char *o
 	case DBG_STOP_BREAK:
 		bp = dbg_bp_find(s->d, st->bp_id);
 		if (st->bp_kind == DBG_BP_WATCH)
-			snprintf(out, cap, "T05watch:%" PRIx64 ";", st->watch_addr);
+			snprintf(out, cap, "T05%s:%" PRIx64 ";",
+				 !bp || bp->access == DBG_ACC_W ? "watch" :
+				 bp->access == DBG_ACC_R ? "rwatch" : "awatch", st->watch_addr);
 		else if (bp && bp->owner == 1 && bp->kind == DBG_BP_LINEAR)
 			snprintf(out, cap, "T05%s:;", bp->vector == 1 ? "hwbreak" : "swbreak");
 		else

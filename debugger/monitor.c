@@ -50,9 +50,10 @@ const struct mon_cmd mon_cmds[] = {
 	  "shadow-done pam-lock int19 boot-read mbr exit. Without arguments: list.", 0 },
 	{ "lbreak", "lb", mon_cmd_lbreak, "lbreak LINEAR [if EXPR]",
 	  "Breakpoint on a linear address (CS.base + EIP).", 0 },
-	{ "watch", "", mon_cmd_watch, "watch PHYS [LEN] [w] [if EXPR]",
-	  "Stop after an instruction that changes physical memory [PHYS, PHYS+LEN) (LEN "
-	  "default 1). Read watchpoints are not available yet.", 0 },
+	{ "watch", "", mon_cmd_watch, "watch PHYS [LEN] [r|w|rw] [if EXPR]",
+	  "Stop after an instruction that changes (w, the default) or reads (r) physical "
+	  "memory [PHYS, PHYS+LEN) (LEN default 1, at most 4096; at most 32 read watches). "
+	  "Reads are the CPU's data reads: not instruction fetches, DMA or the monitor's.", 0 },
 	{ "delete", "d", mon_cmd_delete, "delete [N...]", "Delete breakpoints (all without N).", 0 },
 	{ "enable", "", mon_cmd_enable, "enable [N...]", "Enable breakpoints.", 0 },
 	{ "disable", "", mon_cmd_disable, "disable [N...]", "Disable breakpoints.", 0 },

@@ -12,6 +12,7 @@
 #include "cpu/cpu.h"
 #include "debugger/monitor_internal.h"
 #include "machine/info.h"
+#include "mem/mem.h"
 
 void mon_print_where(struct monitor *mon)
 {
@@ -306,7 +307,8 @@ static int add_bp(struct monitor *mon, struct dbg_bp *bp, const char *cond)
 	bp->cond = (char *)cond;
 	id = dbg_bp_add(mon->d, bp);
 	if (id < 0)
-		return mon_error(mon, "out of memory");
+		return mon_error(mon, "cannot add it: out of memory, or %d read watchpoints already",
+				 MEM_MAX_WATCH);
 	dbg_bp_what(dbg_bp_find(mon->d, id), desc, sizeof(desc));
 	if (!bp->temporary)
 		fprintf(mon->out, "breakpoint %d: %s%s%s\n", id, desc, cond ? " if " : "", cond ? cond : "");
@@ -436,7 +438,7 @@ int mon_cmd_watch(struct monitor *mon, char *args, const char *fmt)
 
 	memset(&bp, 0, sizeof(bp));
 	if (!*addr || *args)
-		return mon_error(mon, "usage: watch PHYS [LEN] [w] [if EXPR]");
+		return mon_error(mon, "usage: watch PHYS [LEN] [r|w|rw] [if EXPR]");
 	if (mon_eval(mon, addr, &a))
 		return -1;
 	if (*w2 && isdigit((unsigned char)*w2)) {
@@ -444,13 +446,10 @@ int mon_cmd_watch(struct monitor *mon, char *args, const char *fmt)
 			return -1;
 		w2 = w3;
 	} else if (*w3) {
-		return mon_error(mon, "usage: watch PHYS [LEN] [w] [if EXPR]");
+		return mon_error(mon, "usage: watch PHYS [LEN] [r|w|rw] [if EXPR]");
 	}
 	if ((acc = parse_access(mon, w2, DBG_ACC_W)) < 0)
 		return -1;
-	if (acc & DBG_ACC_R)
-		return mon_error(mon, "read watchpoints need a memory-access hook in mem/ (not "
-				 "available yet); write watchpoints work");
 	if (!len || len > 4096 || a + len > 0x100000000ull)
 		return mon_error(mon, "length must be 1..4096 within 4 GiB");
 	bp.kind = DBG_BP_WATCH;

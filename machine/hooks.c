@@ -121,6 +121,12 @@ static void on_mmio_write(void *opaque, uint64_t pa, int size, uint32_t value)
 	HOOK_FIRE(m, mmio_write, pa, size, value);
 }
 
+static void on_watch_read(void *opaque, uint64_t pa, int size, uint32_t value)
+{
+	struct machine *m = opaque;
+	HOOK_FIRE(m, watch_read, pa, size, value);
+}
+
 static void on_smm(void *opaque, struct cpu *cpu, int enter, uint32_t smbase, uint16_t cs,
 		   uint32_t eip)
 {
@@ -146,6 +152,7 @@ void machine_install_cpu_hooks(struct machine *m)
 		.rom_reset = (m->hook_mask & HOOK_rom_reset) ? on_rom_reset : NULL,
 		.io = (m->hook_mask & HOOK_io) ? on_io : NULL,
 		.mmio_write = (m->hook_mask & HOOK_mmio_write) ? on_mmio_write : NULL,
+		.watch_read = (m->hook_mask & HOOK_watch_read) ? on_watch_read : NULL,
 	};
 
 	cpu_set_hooks(m->cpu, &h);
@@ -166,7 +173,8 @@ static void update_mask(struct machine *m)
 			(h->pam ? HOOK_pam : 0) | (h->smram ? HOOK_smram : 0) |
 			(h->rom_reset ? HOOK_rom_reset : 0) | (h->debug_out ? HOOK_debug_out : 0) |
 			(h->serial_out ? HOOK_serial_out : 0) | (h->retire ? HOOK_retire : 0) |
-			(h->mmio_write ? HOOK_mmio_write : 0) | (h->smm ? HOOK_smm : 0);
+			(h->mmio_write ? HOOK_mmio_write : 0) | (h->smm ? HOOK_smm : 0) |
+			(h->watch_read ? HOOK_watch_read : 0);
 	}
 	m->hook_mask = mask;
 	machine_install_cpu_hooks(m);

@@ -49,7 +49,7 @@ int machine_debug_read_phys(struct machine *m, uint64_t pa, void *buf, size_t le
 	while (len) {
 		uint64_t in_page = MEM_PAGE_SIZE - (pa & (MEM_PAGE_SIZE - 1));
 		size_t n = len < in_page ? len : (size_t)in_page;
-		const uint8_t *p = pa < MEM_4G ? mem_page_read_ptr(m->mem, pa) : NULL;
+		const uint8_t *p = pa < MEM_4G ? mem_page_peek_ptr(m->mem, pa) : NULL;
 		if (p) {
 			memcpy(out, p + (pa & (MEM_PAGE_SIZE - 1)), n);
 		} else {
@@ -132,7 +132,7 @@ int machine_debug_read_lin(struct machine *m, uint32_t lin, void *buf, size_t le
 int machine_debug_write_phys(struct machine *m, uint64_t pa, const void *buf, size_t len)
 {
 	for (uint64_t p = pa & ~(uint64_t)(MEM_PAGE_SIZE - 1); p < pa + len; p += MEM_PAGE_SIZE)
-		if (p >= MEM_4G || !mem_page_read_ptr(m->mem, p))
+		if (p >= MEM_4G || !mem_page_peek_ptr(m->mem, p))
 			return -1;
 	mem_write_buf(m->mem, pa, buf, len);
 	return 0;
@@ -201,7 +201,8 @@ void machine_debug_describe_phys(struct machine *m, uint64_t pa, char *buf, size
 
 	machine_debug_phys_key(m, pa, &k);
 	if (!k.rom)
-		snprintf(buf, len, "%s", mem_page_read_ptr(m->mem, pa) ? "memory" : "device or unmapped");
+		snprintf(buf, len, "%s",
+			 mem_page_peek_ptr(m->mem, pa) ? "memory" : "device or unmapped");
 	else
 		snprintf(buf, len, "bios ROM +0x%" PRIx64 " via the %s alias", k.offset,
 			 pa >= 0x100000 ? "high" : "low (isa-bios)");

@@ -74,8 +74,9 @@ struct machine_hooks {
 	void *opaque;
 	/* A milestone was reached (DESIGN.md §3). */
 	void (*milestone)(void *opaque, enum milestone id, uint32_t boot, uint64_t icount);
-	/* A system reset completed (cause: 0 power-on, else ISA_RESET_*). Fired
-	 * before the first instruction of the new boot. */
+	/* A system reset completed (cause: 0 power-on, ISA_RESET_SYSTEM for
+	 * 0xCF9, MACHINE_RESET_MONITOR). Fired before the first instruction of
+	 * the new boot. */
 	void (*system_reset)(void *opaque, int cause);
 	/* A CPU-only (INIT) reset: 8042 pulse, port 0x92, 0xCF9 soft, triple fault. */
 	void (*cpu_reset)(void *opaque);
@@ -103,6 +104,9 @@ struct machine_hooks {
 	/* SMM entry (enter = 1, cs:eip where RSM resumes) or RSM (enter = 0,
 	 * cs:eip where execution resumes, smbase after relocation). */
 	void (*smm)(void *opaque, int enter, uint32_t smbase, uint16_t cs, uint32_t eip);
+	/* A CPU read overlapping a read watch set with mem_watch_add
+	 * (machine_mem()), after the value is known. */
+	void (*watch_read)(void *opaque, uint64_t pa, int size, uint32_t value);
 };
 
 #define MACHINE_MAX_HOOKS 4
@@ -139,7 +143,11 @@ enum machine_stop machine_run(struct machine *m, const struct machine_until *unt
 /* Make machine_run return (async-signal-safe: only sets flags). */
 void machine_request_stop(struct machine *m, int from_signal);
 
-/* A system reset, as the monitor's `reset` or 0xCF9 hard reset does. */
+/* A system reset, as the monitor's `reset` or 0xCF9 hard reset does; cause
+ * as the system_reset hook reports it (ISA_RESET_SYSTEM for 0xCF9, or
+ * MACHINE_RESET_MONITOR). Any cause but 0 (power-on) starts a new boot:
+ * machine_boot_count() goes up by one. */
+#define MACHINE_RESET_MONITOR 3
 void machine_system_reset(struct machine *m, int cause);
 
 struct cpu *machine_cpu(struct machine *m);

@@ -631,6 +631,8 @@ void machine_free(struct machine *m)
  * reset state, rom_reset, CPU reset, A20 on. RAM and CMOS survive. */
 void machine_system_reset(struct machine *m, int cause)
 {
+	if (cause)
+		m->boot++;
 	mem_system_reset(m->mem);
 	if (m->pci) {
 		i440fx_reset(m->i440fx);

@@ -110,7 +110,7 @@ enum {
 	HOOK_io = 1u << 3, HOOK_interrupt = 1u << 4, HOOK_cr_write = 1u << 5,
 	HOOK_pam = 1u << 6, HOOK_smram = 1u << 7, HOOK_rom_reset = 1u << 8,
 	HOOK_debug_out = 1u << 9, HOOK_serial_out = 1u << 10, HOOK_retire = 1u << 11,
-	HOOK_mmio_write = 1u << 12, HOOK_smm = 1u << 13,
+	HOOK_mmio_write = 1u << 12, HOOK_smm = 1u << 13, HOOK_watch_read = 1u << 14,
 };
 
 #define HOOK_FIRE(m, member, ...)                                                   \

@@ -130,7 +130,6 @@ static int do_reset(struct machine *m)
 	if (m->quick_resets >= QUICK_RESET_LIMIT)
 		return -1;
 	if (kind == ISA_RESET_SYSTEM) {
-		m->boot++;
 		machine_system_reset(m, kind);
 	} else {
 		/* INIT: the CPU only; memory map, PAM and devices stay. */

@@ -270,7 +270,7 @@ static void write_piece(struct mem *m, const struct mem_span *s, uint64_t pa, ui
 
 /* ---- the public accessors ---- */
 
-uint32_t mem_read(struct mem *m, uint64_t pa, int size)
+uint32_t mem_fetch(struct mem *m, uint64_t pa, int size)
 {
 	const struct mem_span *s;
 	uint32_t v = 0;
@@ -285,7 +285,18 @@ uint32_t mem_read(struct mem *m, uint64_t pa, int size)
 		return read_piece(m, s, pa, size);
 	/* Crosses a span or gap boundary: byte by byte. */
 	for (int i = 0; i < size && i < 4; i++)
-		v |= mem_read(m, pa + i, 1) << (8 * i);
+		v |= mem_fetch(m, pa + i, 1) << (8 * i);
+	return v;
+}
+
+uint32_t mem_read(struct mem *m, uint64_t pa, int size)
+{
+	uint32_t v = mem_fetch(m, pa, size);
+
+	/* A watched page has no fast pointer: mem_fetch took its slow path. */
+	if (m->nwatch && (mem_watch_page(m, pa >> MEM_PAGE_SHIFT) ||
+			  mem_watch_page(m, (pa + (uint64_t)size - 1) >> MEM_PAGE_SHIFT)))
+		mem_watch_check(m, pa, size, v);
 	return v;
 }
 

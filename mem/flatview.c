@@ -202,7 +202,7 @@ static void page_fill(struct mem *m, uint64_t page)
 	uint8_t *rd = NULL, *wr = NULL;
 
 	if (s && s->end - pa >= MEM_PAGE_SIZE) {
-		if (s->rd >= 0) {
+		if (s->rd >= 0 && !mem_watch_page(m, page)) {
 			const struct mem_region *r = &m->regions[s->rd];
 			if (r->kind == MEM_KIND_RAM || r->kind == MEM_KIND_ROM)
 				rd = r->data + s->rd_off + (pa - s->start);

@@ -1,6 +1,6 @@
 # mem/: see mem/mem.h for the module's public interface.
 liblockstep_a_SOURCES += mem/mem.h mem/mem_internal.h mem/mem.c mem/flatview.c \
-	mem/access.c mem/pam.c mem/rom.c mem/render.c \
+	mem/access.c mem/pam.c mem/rom.c mem/render.c mem/watch.c \
 	mem/firmware.h mem/firmware.c
 
 check_PROGRAMS += tests/test_mem

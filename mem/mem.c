@@ -129,6 +129,7 @@ void mem_free(struct mem *m)
 	free(m->spans);
 	free(m->pages);
 	free(m->code_bits);
+	free(m->watch_bits);
 	free(m->dirty_bits);
 	free(m->page_hash);
 	free(m->ram);

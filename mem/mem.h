@@ -247,9 +247,30 @@ struct mem_hooks {
 	/* A write to an MMIO region, before the device sees it: once per
 	 * mem_write (size 1, 2 or 4) and once per byte of a buffer write. */
 	void (*mmio_write)(void *opaque, uint64_t pa, int size, uint32_t value);
+	/* A mem_read (a CPU data read) of size bytes at pa that overlaps a read
+	 * watch (mem_watch_add), after the value is known. mem_fetch,
+	 * mem_read_buf (DMA, the debugger) and writes never fire it. */
+	void (*watch_read)(void *opaque, uint64_t pa, int size, uint32_t value);
 };
 /* Copy *h (NULL clears every hook). */
 void mem_set_hooks(struct mem *m, const struct mem_hooks *h);
+
+/* ---- read watches (the debugger's read watchpoints) ---- */
+
+#define MEM_MAX_WATCH 32
+/* Watch reads of physical [pa, pa+len): returns a handle >= 0, or -ENOSPC
+ * (MEM_MAX_WATCH in use) / -EINVAL (len 0, or not below 4 GiB). Pages that
+ * hold a watch give no fast read pointer (mem_page_read_ptr returns NULL and
+ * mem_generation() changes, so a CPU TLB drops its pointers), so every read
+ * there goes through mem_read, which fires the watch_read hook. Watches are
+ * the debugger's, not guest state: what the guest reads is unchanged. */
+int mem_watch_add(struct mem *m, uint64_t pa, uint64_t len);
+void mem_watch_remove(struct mem *m, int handle);
+/* An instruction fetch: mem_read without the watch_read hook. */
+uint32_t mem_fetch(struct mem *m, uint64_t pa, int size);
+/* For debuggers: mem_page_read_ptr as if no read watch were set (a watched
+ * page's RAM or ROM is still plain memory to look at). */
+const uint8_t *mem_page_peek_ptr(struct mem *m, uint64_t pa);
 
 /* ---- monitor renderers: stable text, one item per line ---- */
 

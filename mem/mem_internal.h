@@ -80,6 +80,12 @@ struct mem {
 	uint64_t *code_bits;        /* one bit per low page */
 	uint64_t generation;
 
+	/* Read watches (mem/watch.c): ranges, and their low pages, which get
+	 * no fast read pointer so CPU reads reach mem_read's slow path. */
+	struct { uint64_t lo, hi; int used; } watch[MEM_MAX_WATCH];
+	uint64_t *watch_bits;       /* one bit per low page; NULL until the first watch */
+	int nwatch;                 /* ranges in use */
+
 	uint16_t io_map[0x10000];   /* region id + 1, 0 = nothing */
 
 	/* i440FX state: the single source of truth for PAM/SMRAM routing. */
@@ -150,5 +156,9 @@ struct mem_sbuf {
 };
 void mem_sbuf_printf(struct mem_sbuf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* mem/watch.c */
+int mem_watch_page(const struct mem *m, uint64_t page);
+void mem_watch_check(struct mem *m, uint64_t pa, int size, uint32_t value);
 
 #endif

@@ -64,7 +64,9 @@ static void on_system_reset(void *opaque, int cause)
 	struct trace_event ev = { .kind = TRACE_EV_SYSTEM_RESET };
 
 	/* Only 0xCF9 asks for a system reset among the devices. */
-	ev.u.system_reset.cause = cause == 0 ? TRACE_RESET_POWER_ON : TRACE_RESET_CF9_HARD;
+	ev.u.system_reset.cause = cause == 0 ? TRACE_RESET_POWER_ON :
+				  cause == MACHINE_RESET_MONITOR ? TRACE_RESET_MONITOR :
+				  TRACE_RESET_CF9_HARD;
 	emit_now(o, &ev);
 }
 

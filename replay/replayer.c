@@ -310,7 +310,7 @@ int replay_apply_monitor_input(struct machine *m, int kind, uint64_t addr, const
 		seg.base = base;
 		cpu_set_seg(cpu, (enum cpu_seg)(addr - REPLAY_MONREG_SEG), &seg);
 	} else if (addr == REPLAY_MONREG_RESET && len == 0) {
-		machine_system_reset(m, 2 /* ISA_RESET_SYSTEM, as 0xCF9 hard */);
+		machine_system_reset(m, MACHINE_RESET_MONITOR);
 		return 0;
 	} else {
 		snprintf(err, errlen, "bad monitor register write (register 0x%llx, %u bytes)",

@@ -141,7 +141,6 @@ Test(gdbstub, registers_memory_and_breakpoints, .timeout = 60)
 	cr_expect_str_eq(ask(&s, "qSupported:multiprocess+;swbreak+", NULL),
 			 "PacketSize=1000;swbreak+;hwbreak+");
 	cr_expect_str_eq(ask(&s, "vMustReplyEmpty", NULL), "");
-	cr_expect_str_eq(ask(&s, "Z3,500,4", NULL), "", "read watchpoints are not supported");
 
 	/* A breakpoint on the far jump's target, then continue and step. */
 	cr_expect_str_eq(ask(&s, "Z0,fe05b,1", NULL), "OK");
@@ -154,6 +153,20 @@ Test(gdbstub, registers_memory_and_breakpoints, .timeout = 60)
 	cr_expect_eq(cpu_icount(machine_cpu(m)), 1);
 	cr_expect_str_eq(ask(&s, "z0,fe05b,1", NULL), "OK");
 	cr_expect_null(dbg_bp_first(d), "z0 removed the only breakpoint");
+	/* Z3: a read watchpoint on HaveRunPost, which the next instruction
+	 * (cmpl $0, %cs:HaveRunPost) reads (tests/monitor/watch_read.cmd). */
+	cr_expect_str_eq(ask(&s, "Z3,f6f28,4", NULL), "OK");
+	cr_expect_str_eq(ask(&s, "Z3,f6f28,4", NULL), "OK", "inserting it twice is one watchpoint");
+	dbg_resume(d, UINT64_MAX, UINT64_MAX, 0, &st);
+	cr_expect_eq(st.kind, DBG_STOP_BREAK);
+	cr_expect_eq(st.bp_kind, DBG_BP_WATCH);
+	cr_expect_eq(st.watch_addr, 0xf6f28);
+	cr_expect_eq(cpu_icount(machine_cpu(m)), 2, "stopped after the reading instruction");
+	cr_assert_not_null(dbg_bp_first(d));
+	cr_expect_eq(dbg_bp_first(d)->access, DBG_ACC_R);
+	cr_expect_str_eq(ask(&s, "z3,f6f28,4", NULL), "OK");
+	cr_expect_null(dbg_bp_first(d), "z3 removed it");
+	cr_expect_not_null(mem_page_read_ptr(machine_mem(m), 0xf6000), "and its mem/ watch");
 	ask(&s, "s", &act);
 	cr_expect_eq(act, GDB_STEP);
 	ask(&s, "k", &act);

@@ -1,5 +1,6 @@
 /* tests/test_mem.c: address space, accessors, MMIO, port I/O, code pages, generation (mem/). */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -457,5 +458,90 @@ Test(mem, print_matches_format)
 	cr_expect(strstr(buf, "no ROM blobs\n") != NULL, "%s", buf);
 	cr_expect(strstr(buf, "no i440FX") != NULL, "%s", buf);
 	free(text);
+	mem_free(m);
+}
+
+struct watch_seen {
+	int n;
+	uint64_t pa;
+	int size;
+	uint32_t value;
+};
+
+static void on_watch_read(void *opaque, uint64_t pa, int size, uint32_t value)
+{
+	struct watch_seen *w = opaque;
+	w->n++;
+	w->pa = pa;
+	w->size = size;
+	w->value = value;
+}
+
+/* A read watch takes the page off the fast path and reports mem_read calls
+ * that overlap the range, with the value; fetches, buffer reads and writes
+ * stay silent, and removing the watch restores the fast pointer. */
+Test(mem, read_watch_reports_overlapping_reads_only)
+{
+	struct mem *m = mem_new(2 * MiB);
+	struct watch_seen w = { 0 };
+	struct mem_hooks h = { .opaque = &w, .watch_read = on_watch_read };
+	uint8_t buf[8];
+	uint64_t gen;
+	int id;
+
+	cr_assert_not_null(m);
+	mem_set_hooks(m, &h);
+	mem_write(m, 0x5000, 0x44332211, 4);
+	cr_assert_not_null(mem_page_read_ptr(m, 0x5000));
+	gen = mem_generation(m);
+	id = mem_watch_add(m, 0x5002, 2);
+	cr_assert_geq(id, 0);
+	cr_expect_null(mem_page_read_ptr(m, 0x5000), "a watched page has no fast read pointer");
+	cr_expect_not_null(mem_page_read_ptr(m, 0x6000), "its neighbour keeps one");
+	cr_expect_neq(mem_generation(m), gen, "TLBs must drop the page");
+	cr_expect_not_null(mem_page_write_ptr(m, 0x5000), "writes keep their fast path");
+
+	cr_expect_eq(mem_read(m, 0x5000, 2), 0x2211);
+	cr_expect_eq(w.n, 0, "0x5000-0x5001 does not overlap 0x5002-0x5003");
+	cr_expect_eq(mem_read(m, 0x5001, 2), 0x3322);
+	cr_expect_eq(w.n, 1);
+	cr_expect_eq(w.pa, 0x5001);
+	cr_expect_eq(w.size, 2);
+	cr_expect_eq(w.value, 0x3322);
+	cr_expect_eq(mem_read(m, 0x5000, 4), 0x44332211);
+	cr_expect_eq(w.n, 2);
+	cr_expect_eq(mem_read(m, 0x5004, 1), 0);
+	cr_expect_eq(w.n, 2, "past the range");
+
+	cr_expect_eq(mem_fetch(m, 0x5002, 2), 0x4433);
+	mem_read_buf(m, 0x5000, buf, sizeof(buf));
+	mem_write(m, 0x5002, 0x55, 1);
+	cr_expect_eq(w.n, 2, "fetch, buffer read and write are not watched reads");
+
+	mem_watch_remove(m, id);
+	cr_expect_not_null(mem_page_read_ptr(m, 0x5000));
+	cr_expect_eq(mem_read(m, 0x5002, 1), 0x55);
+	cr_expect_eq(w.n, 2, "no report after removal");
+	mem_free(m);
+}
+
+Test(mem, read_watch_limits)
+{
+	struct mem *m = mem_new(1 * MiB);
+	int ids[MEM_MAX_WATCH];
+
+	cr_assert_not_null(m);
+	cr_expect_eq(mem_watch_add(m, 0x1000, 0), -EINVAL);
+	cr_expect_eq(mem_watch_add(m, 0x100000000ull, 4), -EINVAL);
+	for (int i = 0; i < MEM_MAX_WATCH; i++)
+		cr_assert_geq(ids[i] = mem_watch_add(m, 0x1000 + 16u * (unsigned)i, 4), 0);
+	cr_expect_eq(mem_watch_add(m, 0x2000, 4), -ENOSPC);
+	/* Two watches share page 0x1000: it stays watched until both go. */
+	mem_watch_remove(m, ids[0]);
+	cr_expect_null(mem_page_read_ptr(m, 0x1000));
+	for (int i = 1; i < MEM_MAX_WATCH; i++)
+		mem_watch_remove(m, ids[i]);
+	cr_expect_not_null(mem_page_read_ptr(m, 0x1000));
+	cr_expect_geq(mem_watch_add(m, 0x2000, 4), 0, "slots are reused");
 	mem_free(m);
 }

@@ -218,6 +218,11 @@ Test(monitor, watchpoint_catches_haverunpost, .timeout = 60)
 	run_script("watch", "pc-bios/demo.img", 0);
 }
 
+Test(monitor, read_watchpoint_catches_haverunpost_reads, .timeout = 120)
+{
+	run_script("watch_read", "pc-bios/demo.img", 0);
+}
+
 Test(monitor, reset_vector_breakpoint_hits_after_a_guest_reset, .timeout = 240)
 {
 	run_script("guest_reset", "tests/guests/reset.img", 0);

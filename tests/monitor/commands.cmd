@@ -17,7 +17,7 @@ xp/xw 0x500
 x/1dw 0x500
 set mem 0xfffffff0 = 1
 set mem 0xfee00000 = 1
-watch 0x500 4 r
+watch 0x500 4 x
 break milestone nowhere
 break int 0x100
 lbreak 0x7c00 if eax == 
