@@ -1,8 +1,8 @@
 /*
  * tests/test_trace_v2.c: what trace format 2 added (docs/trace-format.md §11):
  * MMIO writes as IO events, SMM entry and exit, the shadow-done milestone;
- * and the promise that format-1 traces recorded by an older lockstep still
- * replay with every checkpoint verified (the -v1 traces in tests/data/traces).
+ * and the promise that traces recorded by an older lockstep still replay
+ * with every checkpoint verified (one per format version in tests/data/traces).
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -208,9 +208,9 @@ Test(trace_v2, recorded_boot_has_mmio_smm_and_shadow_done, .timeout = 120)
 	free(demo);
 }
 
-/* Replays a checked-in format-1 trace with the firmware search path only
- * (the recorded paths are gone): exit 0 with every checkpoint verified. */
-static void replay_v1(const char *trace, const char *fwpath, const char *verified)
+/* Replays a checked-in trace with the firmware search path only (the
+ * recorded paths are gone): exit 0 with every checkpoint verified. */
+static void replay_checked_in(const char *trace, const char *fwpath, const char *verified)
 {
 	char *p = tu_src_path(trace);
 	struct run_result r;
@@ -234,13 +234,28 @@ Test(trace_v2, format_1_seabios_boot_replays, .timeout = 120)
 	if (access(SEABIOS, R_OK))
 		cr_skip_test("SeaBIOS is not installed (scripts/setup installs it)");
 	snprintf(path, sizeof(path), "/usr/share/seabios:%s", pcbios);
-	replay_v1("tests/data/traces/seabios-v1.trace", path, "verified 353 checkpoints");
+	replay_checked_in("tests/data/traces/seabios-v1.trace", path, "verified 353 checkpoints");
 	free(pcbios);
 }
 
 Test(trace_v2, format_1_testfw_boot_replays)
 {
 	char *dir = tu_build_path("pc-bios/testfw");
-	replay_v1("tests/data/traces/testfw-v1.trace", dir, "verified 1 checkpoints");
+	replay_checked_in("tests/data/traces/testfw-v1.trace", dir, "verified 1 checkpoints");
 	free(dir);
+}
+
+/* The current format has a checked-in trace too, so that the next format
+ * version is tested against it: bios-256k.bin (SMM entry and exit, LAPIC
+ * MMIO writes, shadow-done). */
+Test(trace_v2, format_2_seabios_256k_boot_replays, .timeout = 120)
+{
+	char *pcbios = tu_build_path("pc-bios");
+	char path[4096];
+
+	if (access(SEABIOS_256K, R_OK))
+		cr_skip_test("SeaBIOS is not installed (scripts/setup installs it)");
+	snprintf(path, sizeof(path), "/usr/share/seabios:%s", pcbios);
+	replay_checked_in("tests/data/traces/seabios256k-v2.trace", path, "verified 349 checkpoints");
+	free(pcbios);
 }
