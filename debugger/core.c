@@ -35,6 +35,11 @@ struct dbg {
 
 	int running;
 	int pending;
+	/* The pending stop was asked during a delivery that is not an
+	 * instruction (IRQ, exception, NMI, SMI): the machine stops at the
+	 * handler with the icount of the interrupted boundary. */
+	int pending_in_delivery;
+	int stopped_in_delivery;   /* the last stop was such a one */
 	struct dbg_stop pend;
 	volatile sig_atomic_t interrupted;
 	int last_mode;
@@ -559,6 +564,7 @@ static void on_interrupt(void *opaque, int vector, int kind, int error, uint16_t
 {
 	struct dbg *d = opaque;
 	char detail[300], table[80] = "";
+	int was_pending = d->pending;
 
 	if (!d->running)
 		return;
@@ -589,6 +595,8 @@ static void on_interrupt(void *opaque, int vector, int kind, int error, uint16_t
 		snprintf(how, sizeof(how), " (entered by %s int 0x%02x)", kind_name(kind), vector);
 		check_exec(d, how);
 	}
+	if (!was_pending && d->pending && kind != CPU_INT_SOFT)
+		d->pending_in_delivery = 1;
 }
 
 static void on_io(void *opaque, uint16_t port, int size, int is_write, uint32_t value)
@@ -807,6 +815,14 @@ int dbg_apply_write(struct dbg *d, const struct dbg_write *w, char *err, size_t 
 		snprintf(err, errlen, "%s", d->read_only);
 		return -1;
 	}
+	/* A recorded write is replayed at the icount of the stop; a stop inside
+	 * a delivery shares its icount with the boundary before the delivery,
+	 * where replay would apply it. */
+	if (d->wobs && d->stopped_in_delivery) {
+		snprintf(err, errlen, "stopped inside an interrupt delivery, where a recorded "
+			 "change cannot be replayed: step once first");
+		return -1;
+	}
 	/* Check everything first: an observer records only writes that happen. */
 	switch (w->kind) {
 	case DBG_WRITE_REG:
@@ -894,6 +910,7 @@ void dbg_resume(struct dbg *d, uint64_t icount_target, uint64_t step_over_lin,
 	memset(out, 0, sizeof(*out));
 	memset(&d->pend, 0, sizeof(d->pend));
 	d->pending = 0;
+	d->pending_in_delivery = 0;
 	d->interrupted = 0;
 	d->over_lin = step_over_lin;
 	d->over_esp = step_over_esp;
@@ -969,6 +986,7 @@ void dbg_resume(struct dbg *d, uint64_t icount_target, uint64_t step_over_lin,
 		break;
 	}
 	d->running = 0;
+	d->stopped_in_delivery = d->pending && d->pending_in_delivery;
 	d->over_lin = UINT64_MAX;
 	if (out->kind == DBG_STOP_BREAK) {
 		struct dbg_bp *bp = dbg_bp_find(d, out->bp_id);

@@ -28,15 +28,12 @@ static int pam_reads_ram(struct machine *m, uint32_t pa)
 	return (mem_pam_read(m->mem, reg) >> (4 * nibble)) & 1;
 }
 
-/* The retire hook watches CS.base+EIP, the next instruction, between
- * pam-unlock and the first instruction taken from shadow RAM (paging off,
- * 0xC0000-0xFFFFF, PAM routing reads there to RAM), and between int19 and
- * the jump to 0:7C00. */
-static void on_retire(void *opaque, struct cpu *cpu, uint16_t cs, uint32_t eip)
+/* After each retired instruction and each delivery, the machine watches
+ * CS.base+EIP, the next instruction, between pam-unlock and the first
+ * instruction taken from shadow RAM (paging off, 0xC0000-0xFFFFF, PAM
+ * routing reads there to RAM), and between int19 and the jump to 0:7C00. */
+static void check_next(struct machine *m, struct cpu *cpu)
 {
-	struct machine *m = opaque;
-
-	HOOK_FIRE(m, retire, cs, eip);
 	if (!m->retire_hook_on && !m->shadow_watch)
 		return;
 	struct cpu_segment seg;
@@ -55,12 +52,24 @@ static void on_retire(void *opaque, struct cpu *cpu, uint16_t cs, uint32_t eip)
 	}
 }
 
+static void on_retire(void *opaque, struct cpu *cpu, uint16_t cs, uint32_t eip)
+{
+	struct machine *m = opaque;
+
+	HOOK_FIRE(m, retire, cs, eip);
+	check_next(m, cpu);
+}
+
 static void on_interrupt(void *opaque, struct cpu *cpu, int vector, enum cpu_int_kind kind,
 			 int error, uint16_t cs, uint32_t eip, uint16_t new_cs, uint32_t new_eip)
 {
 	struct machine *m = opaque;
 
 	HOOK_FIRE(m, interrupt, vector, (int)kind, error, cs, eip, new_cs, new_eip);
+	/* A delivery that is not an instruction (IRQ, exception) retires
+	 * nothing: the handler's first instruction is the next one now. */
+	if (kind != CPU_INT_SOFT)
+		check_next(m, cpu);
 	if (vector != 0x19 || m->milestone_icount[MILESTONE_INT19] != UINT64_MAX)
 		return;
 	m->retire_hook_on = 1;

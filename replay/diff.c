@@ -430,6 +430,16 @@ static int diff_run(const char *pa, const char *pb, const struct diff_options *o
 		side_close(&b);
 		return res->status = 2;
 	}
+	if (trace_reader_header(a.r)->format_version != trace_reader_header(b.r)->format_version) {
+		snprintf(res->message, sizeof(res->message),
+			 "%s is trace format %u, %s format %u: their chain hashes do not compare "
+			 "(lockstep diff compares them by their events)", pa,
+			 trace_reader_header(a.r)->format_version, pb,
+			 trace_reader_header(b.r)->format_version);
+		side_close(&a);
+		side_close(&b);
+		return res->status = 2;
+	}
 	fta = *trace_reader_footer(a.r);   /* copies: used after the readers close */
 	ftb = *trace_reader_footer(b.r);
 	fa = &fta;

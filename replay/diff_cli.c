@@ -228,8 +228,9 @@ out:
 	return rc;
 }
 
-/* Whether the two traces' ROM images are the same (-1: unreadable). */
-static int same_roms(const char *pa, const char *pb, char *err, size_t errlen)
+/* Whether the two traces' ROM images are the same (-1: unreadable), and
+ * their format versions. */
+static int same_roms(const char *pa, const char *pb, uint32_t ver[2], char *err, size_t errlen)
 {
 	struct trace_reader *a, *b;
 	char e[768];
@@ -245,6 +246,8 @@ static int same_roms(const char *pa, const char *pb, char *err, size_t errlen)
 		return -1;
 	}
 	same = diff_same_roms(trace_reader_header(a), trace_reader_header(b));
+	ver[0] = trace_reader_header(a)->format_version;
+	ver[1] = trace_reader_header(b)->format_version;
 	trace_reader_close(a);
 	trace_reader_close(b);
 	return same;
@@ -338,13 +341,26 @@ int diff_cmd_run(int argc, char **argv, FILE *out, FILE *errf)
 		goto done;
 	}
 	{
-		int same = same_roms(files[0], files[1], err, sizeof(err));
+		uint32_t ver[2];
+		char why[96];
+		int same = same_roms(files[0], files[1], ver, err, sizeof(err));
 		if (same < 0) {
 			fprintf(errf, "lockstep diff: %s\n", err);
 			rc = 2;
 			goto done;
 		}
-		if (!same || semantic || filtered) {
+		/* Chains of different format versions differ by definition: compare
+		 * what both formats have (docs/trace-format.md §11). */
+		if (ver[0] != ver[1])
+			flt->format = ver[0] < ver[1] ? ver[0] : ver[1];
+		if (ver[0] != ver[1])
+			snprintf(why, sizeof(why), "%sformat versions %u and %u: the events of format "
+				 "%u", !same ? "the ROM images differ; " : "", ver[0], ver[1],
+				 flt->format);
+		else
+			snprintf(why, sizeof(why), "%s", !same ? "the ROM images differ" :
+				 semantic ? "--semantic" : "filters given");
+		if (!same || semantic || filtered || ver[0] != ver[1]) {
 			unsigned sem = 0;
 			unsigned st = o.streams ? o.streams : ~0u;
 			static const int map[SEM_NSTREAMS] = { TRACE_STREAM_IO, TRACE_STREAM_PAM,
@@ -357,10 +373,7 @@ int diff_cmd_run(int argc, char **argv, FILE *out, FILE *errf)
 				rc = usage(errf, "%s", "no semantic stream selected (input has none)");
 				goto done;
 			}
-			rc = semantic_diff(files[0], files[1], flt, sem, o.context,
-					   !same ? "the ROM images differ" :
-					   semantic ? "--semantic" : "filters given",
-					   out, errf);
+			rc = semantic_diff(files[0], files[1], flt, sem, o.context, why, out, errf);
 			goto done;
 		}
 	}

@@ -45,6 +45,18 @@ static const char *const input_kind_names[TRACE_INPUT_KIND_END] = {
 	"serial", "key", "monitor-mem", "monitor-reg",
 };
 
+int trace_event_in_format(const struct trace_event *ev, uint32_t version)
+{
+	if (version >= 2)
+		return 1;
+	switch (ev->kind) {
+	case TRACE_EV_SMM: return 0;
+	case TRACE_EV_IO: return !ev->u.io.mmio;
+	case TRACE_EV_MILESTONE: return ev->u.milestone.id != TRACE_MS_SHADOW_DONE;
+	default: return 1;
+	}
+}
+
 const char *trace_event_kind_name(enum trace_event_kind kind)
 {
 	return (unsigned)kind < TRACE_EV_KIND_END ? kind_names[kind] : NULL;

@@ -140,6 +140,11 @@ struct trace_event {
 	} u;
 };
 
+/* Whether trace format `version` has ev at all: format 1 had no SMM events,
+ * no MMIO writes among the IO events and no shadow-done milestone. Comparing
+ * traces of two versions drops what the older one cannot have. */
+int trace_event_in_format(const struct trace_event *ev, uint32_t version);
+
 /* Uppercase name of a kind ("IO"), or NULL when out of range. */
 const char *trace_event_kind_name(enum trace_event_kind kind);
 /* Kind from its name, case-insensitive, '-' or '_' alike ("rom-load").

@@ -187,11 +187,16 @@ static int golden_parse_line(char *line, char **key, char **value)
 	return **value ? 0 : -1;
 }
 
+/* What the segments of a golden file are cut at: 1 (no version line) before
+ * the shadow-done milestone, 2 with it. An older file would report every
+ * firmware as changed, so it is refused with the way out. */
+#define GOLDEN_VERSION 2
+
 static int golden_read(struct golden *g, const char *path, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "r");
 	char line[1024];
-	int lineno = 0;
+	int lineno = 0, version = 1;
 
 	if (!f) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
@@ -205,6 +210,10 @@ static int golden_read(struct golden *g, const char *path, char *err, size_t err
 			line[--n] = 0;
 		if (!n || line[0] == '#')
 			continue;
+		if (!strncmp(line, "golden-version ", 15)) {
+			version = atoi(line + 15);
+			continue;
+		}
 		if (golden_parse_line(line, &k, &v) || golden_add(g, k, v)) {
 			snprintf(err, errlen, "%s:%d: bad golden line", path, lineno);
 			fclose(f);
@@ -212,6 +221,12 @@ static int golden_read(struct golden *g, const char *path, char *err, size_t err
 		}
 	}
 	fclose(f);
+	if (version != GOLDEN_VERSION) {
+		snprintf(err, errlen, "%s: golden file version %d, this lockstep writes version %d "
+			 "(segments now split at shadow-done): check the images with the lockstep "
+			 "that wrote it, then rewrite it with --update", path, version, GOLDEN_VERSION);
+		return -1;
+	}
 	return 0;
 }
 
@@ -280,7 +295,8 @@ static int golden_write(const struct golden *g, const char *path, char *err, siz
 	fprintf(f, "# lockstep regress golden file (docs/compare.md): written by "
 		   "`lockstep regress --update`\n"
 		   "# firmware NAME size=BYTES xxh128=HASH | NAME stop REASON | "
-		   "NAME SEGMENT STREAM COUNT HASH\n");
+		   "NAME SEGMENT STREAM COUNT HASH\n"
+		   "golden-version %d\n", GOLDEN_VERSION);
 	for (size_t i = 0; i < g->n; i++)
 		fprintf(f, "%s %s\n", g->l[i].key, g->l[i].value);
 	if (fclose(f) || rename(tmp, path)) {

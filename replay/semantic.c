@@ -318,6 +318,8 @@ void sem_table_feed(struct sem_table *t, const struct trace_event *ev)
 	char text[160];
 	uint64_t ic = ev->icount;
 
+	if (f && f->format && !trace_event_in_format(ev, f->format))
+		return;
 	switch (ev->kind) {
 	case TRACE_EV_IO:
 		if (!ev->u.io.write || (!ev->u.io.mmio && f && bit(f->ignore_port, (unsigned)ev->u.io.addr)))

@@ -40,6 +40,7 @@ struct sem_filter {
 	uint8_t ignore_vector[256 / 8];  /* interrupts with these vectors are dropped */
 	int have_regex;
 	regex_t regex;                   /* every match in a debug line becomes "*" */
+	uint32_t format;                 /* nonzero: only events trace format `format` has */
 };
 
 /* No filtering. */

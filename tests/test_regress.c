@@ -118,6 +118,38 @@ Test(regress, checked_in_golden_file_matches)
 	free(disk);
 }
 
+/* A golden file written before segments were split at shadow-done has no
+ * version line: refused (exit 2) rather than reporting every image changed. */
+Test(regress, golden_file_of_an_older_version_is_refused)
+{
+	char *dir = tmpdir(), *golden = join(dir, "old.golden");
+	char *disk = tu_build_path("pc-bios/testfw/disk.img");
+	char *rom = tu_build_path("pc-bios/testfw/testfw.rom");
+	static const char old[] = "# lockstep regress golden file\n"
+				  "firmware testfw.rom size=65536 xxh128=00\n"
+				  "testfw.rom stop debug-exit\n";
+	struct run_result r;
+
+	cr_assert_eq(tu_write_file(golden, old, sizeof(old) - 1), 0);
+	r = run((const char *[]){ "--golden", golden, "--disk", disk, rom, NULL });
+	cr_expect_eq(r.status, 2, "%s%s", r.out, r.err);
+	cr_expect(strstr(r.err, "golden file version 1, this lockstep writes version 2"), "%s",
+		  r.err);
+	tu_run_free(&r);
+	r = run((const char *[]){ "--golden", golden, "--update", "--disk", disk, rom, NULL });
+	cr_expect_eq(r.status, 0, "--update rewrites it: %s", r.err);
+	tu_run_free(&r);
+	r = run((const char *[]){ "--golden", golden, "--disk", disk, rom, NULL });
+	cr_expect_eq(r.status, 0, "%s%s", r.out, r.err);
+	tu_run_free(&r);
+	unlink(golden);
+	rmdir(dir);
+	free(dir);
+	free(golden);
+	free(disk);
+	free(rom);
+}
+
 Test(regress, missing_firmware_exits_125)
 {
 	char *dir = tmpdir(), *golden = join(dir, "g.txt");
