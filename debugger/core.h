@@ -162,15 +162,21 @@ struct replay_session *dbg_replay(struct dbg *d);
 /* The error every reverse command gives without a replay. */
 extern const char dbg_needs_replay[];
 /* Go to exactly icount (breakpoints do not stop it). Returns 0, or -1 with a
- * message in err. note gets a divergence found on the way, else "". */
+ * message in err. note gets a divergence found on the way, or where a
+ * Ctrl-C (replay_session_interrupt) stopped it short, else "". */
 int dbg_goto(struct dbg *d, uint64_t icount, char *note, size_t notelen);
 /* Back n instructions (to the start of the trace when fewer retired: *out
- * is DBG_STOP_REPLAY then). Returns 0 or -1 with a message in out->detail. */
+ * is DBG_STOP_REPLAY then), stopping at the last breakpoint or watchpoint
+ * hit on the way as dbg_reverse_continue does. Returns 0 or -1 with a
+ * message in out->detail. */
 int dbg_reverse_step(struct dbg *d, uint64_t n, struct dbg_stop *out);
 /* Back to the last breakpoint or watchpoint hit strictly before the current
  * icount (*out as the forward run reported it), or to the start of the
- * trace (DBG_STOP_REPLAY). Hit counts are kept; ignore counts and temporary
- * breakpoints do not apply going back. Returns 0 or -1 (detail). */
+ * trace (DBG_STOP_REPLAY). Every hit met going back counts, and uses up an
+ * ignore count if the breakpoint has one (then it does not stop), as gdb
+ * does on a reverse-running target. A Ctrl-C stops the scan where it is
+ * (DBG_STOP_INTERRUPTED, detail says where; counts unchanged). Returns 0
+ * or -1 (detail). */
 int dbg_reverse_continue(struct dbg *d, struct dbg_stop *out);
 /* "icount N, after MILESTONE (boot B) +D" for the current position. */
 void dbg_when(struct dbg *d, char *buf, size_t len);

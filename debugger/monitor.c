@@ -84,13 +84,16 @@ const struct mon_cmd mon_cmds[] = {
 	  "write-protected shadow drop the write as the guest's would).", 0 },
 	{ "reverse-step", "rs", mon_cmd_reverse_step, "reverse-step [N]",
 	  "Replay only: go back N instructions (default 1) to exactly the state the forward run "
-	  "had there (breakpoints do not stop it).", 1 },
+	  "had there, stopping earlier at the last breakpoint or watchpoint hit on the way "
+	  "(ignore counts apply). Ctrl-C interrupts it.", 1 },
 	{ "reverse-continue", "rc", mon_cmd_reverse_continue, "reverse-continue",
 	  "Replay only: go back to the last breakpoint or watchpoint hit before the current "
-	  "icount, or to the start of the trace when there is none.", 0 },
+	  "icount, or to the start of the trace when there is none. Every hit met counts; a "
+	  "breakpoint's ignore count passes over that many hits, nearest first. Ctrl-C "
+	  "interrupts it.", 0 },
 	{ "goto", "", mon_cmd_goto, "goto icount N",
 	  "Replay only: go to exactly icount N, backwards or forwards (breakpoints do not stop "
-	  "it).", 0 },
+	  "it). Ctrl-C interrupts it and says where the machine stands.", 0 },
 	{ "when", "", mon_cmd_when, "when",
 	  "Replay only: the current icount, the last milestone reached and the distance from "
 	  "it.", 0 },

@@ -13,6 +13,7 @@
 #include "debugger/monitor_internal.h"
 #include "machine/info.h"
 #include "mem/mem.h"
+#include "replay/replayer.h"
 
 void mon_print_where(struct monitor *mon)
 {
@@ -42,7 +43,7 @@ void mon_print_stop(struct monitor *mon, const struct dbg_stop *st)
 		fprintf(mon->out, "stopped: %s\n", st->detail);
 		break;
 	case DBG_STOP_INTERRUPTED:
-		fprintf(mon->out, "stopped: interrupted\n");
+		fprintf(mon->out, "stopped: interrupted%s%s\n", st->detail[0] ? " " : "", st->detail);
 		break;
 	case DBG_STOP_REPLAY:
 		machine_flush_output(mon->m);
@@ -59,30 +60,50 @@ void mon_print_stop(struct monitor *mon, const struct dbg_stop *st)
 	mon_print_where(mon);
 }
 
-/* The front end's one piece of global state: the debugger a SIGINT stops. */
+/* The front end's one piece of global state: the debugger (and the replay
+ * whose seeks) a SIGINT stops. */
 static struct dbg *volatile sigint_dbg;
+static struct replay_session *volatile sigint_replay;
 
 static void on_sigint(int sig)
 {
 	(void)sig;
+	if (sigint_replay)
+		replay_session_interrupt(sigint_replay);
 	if (sigint_dbg)
 		dbg_interrupt(sigint_dbg);
 }
 
-void mon_resume(struct monitor *mon, uint64_t icount_target, uint64_t over_lin, uint32_t over_esp)
+/* Ctrl-C stops what runs between arm and disarm (a resume, a goto, a
+ * reverse scan) instead of the process. */
+static void sigint_arm(struct monitor *mon, struct sigaction *old)
 {
-	struct sigaction sa, old;
-	struct dbg_stop st;
+	struct sigaction sa;
 
 	fflush(mon->out);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_sigint;
 	sigemptyset(&sa.sa_mask);
+	sigint_replay = dbg_replay(mon->d);
 	sigint_dbg = mon->d;
-	sigaction(SIGINT, &sa, &old);
-	dbg_resume(mon->d, icount_target, over_lin, over_esp, &st);
-	sigaction(SIGINT, &old, NULL);
+	sigaction(SIGINT, &sa, old);
+}
+
+static void sigint_disarm(const struct sigaction *old)
+{
+	sigaction(SIGINT, old, NULL);
 	sigint_dbg = NULL;
+	sigint_replay = NULL;
+}
+
+void mon_resume(struct monitor *mon, uint64_t icount_target, uint64_t over_lin, uint32_t over_esp)
+{
+	struct sigaction old;
+	struct dbg_stop st;
+
+	sigint_arm(mon, &old);
+	dbg_resume(mon->d, icount_target, over_lin, over_esp, &st);
+	sigint_disarm(&old);
 	mon_print_stop(mon, &st);
 }
 
@@ -193,12 +214,17 @@ static int need_replay(struct monitor *mon)
 
 int mon_cmd_reverse_step(struct monitor *mon, char *args, const char *fmt)
 {
+	struct sigaction old;
 	struct dbg_stop st;
 	uint64_t n;
+	int r;
 
 	if (need_replay(mon) || parse_count(mon, args, &n))
 		return -1;
-	if (dbg_reverse_step(mon->d, n, &st))
+	sigint_arm(mon, &old);
+	r = dbg_reverse_step(mon->d, n, &st);
+	sigint_disarm(&old);
+	if (r)
 		return mon_error(mon, "%s", st.detail);
 	mon_print_stop(mon, &st);
 	return 0;
@@ -206,13 +232,18 @@ int mon_cmd_reverse_step(struct monitor *mon, char *args, const char *fmt)
 
 int mon_cmd_reverse_continue(struct monitor *mon, char *args, const char *fmt)
 {
+	struct sigaction old;
 	struct dbg_stop st;
+	int r;
 
 	if (need_replay(mon))
 		return -1;
 	if (*args)
 		return mon_error(mon, "usage: reverse-continue");
-	if (dbg_reverse_continue(mon->d, &st))
+	sigint_arm(mon, &old);
+	r = dbg_reverse_continue(mon->d, &st);
+	sigint_disarm(&old);
+	if (r)
 		return mon_error(mon, "%s", st.detail);
 	mon_print_stop(mon, &st);
 	return 0;
@@ -221,7 +252,9 @@ int mon_cmd_reverse_continue(struct monitor *mon, char *args, const char *fmt)
 int mon_cmd_goto(struct monitor *mon, char *args, const char *fmt)
 {
 	char *what = mon_word(&args), note[1024];
+	struct sigaction old;
 	uint64_t n;
+	int r;
 
 	if (need_replay(mon))
 		return -1;
@@ -229,7 +262,10 @@ int mon_cmd_goto(struct monitor *mon, char *args, const char *fmt)
 		return mon_error(mon, "usage: goto icount N");
 	if (mon_eval(mon, args, &n))
 		return -1;
-	if (dbg_goto(mon->d, n, note, sizeof(note)))
+	sigint_arm(mon, &old);
+	r = dbg_goto(mon->d, n, note, sizeof(note));
+	sigint_disarm(&old);
+	if (r)
 		return mon_error(mon, "%s", note);
 	if (note[0])
 		fprintf(mon->out, "stopped: %s\n", note);

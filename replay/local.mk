@@ -23,7 +23,8 @@ liblockstep_a_SOURCES += replay/observer.c replay/observer.h \
 	replay/trace_config.c replay/trace_config.h \
 	replay/keyframes.c replay/keyframes.h \
 	replay/recorder.c replay/recorder.h \
-	replay/replayer.c replay/replayer.h replay/replay_cli.c
+	replay/replayer.c replay/replayer.h replay/replayer_internal.h \
+	replay/session.c replay/replay_cli.c
 
 # Tests of the trace format.
 check_PROGRAMS += tests/test_trace_varint tests/test_trace_rw tests/test_trace_errors \

@@ -100,8 +100,8 @@ int replay_apply_monitor_input(struct machine *m, int kind, uint64_t addr, const
 			       uint32_t len, char *err, size_t errlen);
 
 /*
- * An interactive replay (`lockstep replay FILE --monitor`): the machine
- * rebuilt from the trace, advanced on request. replay_session_run runs like
+ * An interactive replay (`lockstep replay FILE --monitor`; replay/session.c):
+ * the machine rebuilt from the trace, advanced on request. replay_session_run runs like
  * machine_run while injecting the recorded INPUT events at their icount,
  * verifying every CHECKPOINT, and taking in-memory snapshots every
  * o->snapshot_every instructions (the oldest half is thinned out, and the
@@ -128,8 +128,15 @@ uint64_t replay_session_end(const struct replay_session *s);
 enum machine_stop replay_session_run(struct replay_session *s, const struct machine_until *until,
 				     char *note, size_t notelen);
 /* Go to exactly icount (0..end). Returns 0 (note: "" or a divergence found
- * on the way), or -1 with the reason in note. */
+ * on the way), 1 when replay_session_interrupt stopped it on the way (the
+ * machine stands at an instruction boundary short of icount, in the state
+ * every stop there shows; note says where), or -1 with the reason in note. */
 int replay_session_seek(struct replay_session *s, uint64_t icount, char *note, size_t notelen);
+/* Async-signal-safe (Ctrl-C): stop the seek in progress, or the next one, at
+ * the next instruction boundary. The request stays until cleared. */
+void replay_session_interrupt(struct replay_session *s);
+void replay_session_clear_interrupt(struct replay_session *s);
+int replay_session_interrupted(const struct replay_session *s);
 /* The latest restore point strictly before icount (0 when none). */
 uint64_t replay_session_prev_point(const struct replay_session *s, uint64_t icount);
 /* One line: checkpoints verified, and the divergence if any. Returns 1 when

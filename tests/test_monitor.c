@@ -8,6 +8,7 @@
 #include <criterion/criterion.h>
 #include <criterion/options.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "cpu/cpu.h"
+#include "machine/state.h"
 #include "replay/replayer.h"
 #include "tests/testutil.h"
 
@@ -475,6 +477,176 @@ Test(monitor_replay, recorded_monitor_writes_replay_exactly, .timeout = 600)
 	cr_expect_eq(replay_session_summary(rs, sum, sizeof(sum)), 1);
 	replay_session_free(rs);
 	free(cmd);
+	free(img);
+	remove_tmp();
+}
+
+/* replay_session_interrupt (Ctrl-C at the monitor) stops a seek at an
+ * instruction boundary, in the state every stop there shows; the session
+ * goes on from there, verifying. The interrupt comes from a machine hook at
+ * the int19 milestone, so it lands at the same place every run. */
+struct interrupt_at {
+	struct replay_session *rs;
+	int fired;
+};
+
+static void interrupt_on_int19(void *opaque, enum milestone id, uint32_t boot, uint64_t icount)
+{
+	struct interrupt_at *ia = opaque;
+	if (id == MILESTONE_INT19 && !ia->fired) {
+		ia->fired = 1;
+		replay_session_interrupt(ia->rs);
+	}
+}
+
+Test(monitor_replay, interrupted_seek_stops_in_a_verified_state, .timeout = 600)
+{
+	char *img = tu_build_path("pc-bios/demo.img"), err[1024], note[1024], sum[1100];
+	const char *trace = tmp_path("int.trace");
+	struct interrupt_at ia = { 0 };
+	struct machine_hooks hooks = { .opaque = &ia, .milestone = interrupt_on_int19 };
+	struct machine_hashes at_stop, again;
+	struct replay_session *rs;
+	struct machine *m;
+	uint64_t stop_ic, end;
+	int h;
+
+	if (access(SEABIOS, R_OK))
+		cr_skip_test("SeaBIOS is not installed");
+	const char *rec[] = { "run", "--bios", SEABIOS, "--disk", img, "--serial", "none", "--record",
+			      trace, "--until", "mbr", NULL };
+	cr_assert_eq(lockstep(rec, NULL), 0);
+	rs = replay_session_open(trace, NULL, err, sizeof(err));
+	cr_assert(rs, "%s", err);
+	m = replay_session_machine(rs);
+	end = replay_session_end(rs);
+	ia.rs = rs;
+	h = machine_add_hooks(m, &hooks);
+	cr_assert_geq(h, 0);
+
+	cr_expect_eq(replay_session_seek(rs, end, note, sizeof(note)), 1, "%s", note);
+	stop_ic = cpu_icount(machine_cpu(m));
+	cr_expect(ia.fired);
+	cr_expect(stop_ic > 7000000 && stop_ic < end, "stopped at %" PRIu64, stop_ic);
+	char want[200];
+	snprintf(want, sizeof(want), "interrupted at icount %" PRIu64 " on the way to icount %" PRIu64,
+		 stop_ic, end);
+	cr_expect_str_eq(note, want);
+	machine_hash_state(m, &at_stop);
+	machine_set_hooks(m, h, NULL);
+
+	/* Still interrupted: a seek does not move until the request is cleared. */
+	cr_expect_eq(replay_session_seek(rs, end, note, sizeof(note)), 1, "%s", note);
+	cr_expect_eq(cpu_icount(machine_cpu(m)), stop_ic);
+	replay_session_clear_interrupt(rs);
+	cr_expect_eq(replay_session_interrupted(rs), 0);
+
+	/* The same state as reaching that icount without an interrupt. */
+	cr_expect_eq(replay_session_seek(rs, 0, note, sizeof(note)), 0, "%s", note);
+	cr_expect_eq(replay_session_seek(rs, stop_ic, note, sizeof(note)), 0, "%s", note);
+	machine_hash_state(m, &again);
+	cr_expect(!memcmp(&at_stop, &again, sizeof(again)), "the interrupted stop's state differs");
+
+	/* And on to the end, every checkpoint verified. */
+	cr_expect_eq(replay_session_seek(rs, end, note, sizeof(note)), 0, "%s", note);
+	cr_expect_str_empty(note);
+	cr_expect_eq(replay_session_summary(rs, sum, sizeof(sum)), 0, "%s", sum);
+	cr_expect(strstr(sum, "up to icount 7040000"), "%s", sum);
+	replay_session_free(rs);
+	free(img);
+	remove_tmp();
+}
+
+/* Write s to fd, then read from out until want appears in buf (or EOF). */
+static void send_and_wait(int fd, const char *s, int out, char *buf, size_t *len, size_t cap,
+			  const char *want)
+{
+	cr_assert_eq(write(fd, s, strlen(s)), (ssize_t)strlen(s));
+	while (!strstr(buf, want) && *len < cap - 1) {
+		ssize_t n = read(out, buf + *len, cap - 1 - *len);
+		if (n <= 0)
+			break;
+		*len += (size_t)n;
+		buf[*len] = 0;
+	}
+}
+
+/* Ctrl-C interrupts a long goto and a long reverse-continue: the session
+ * says where the machine stopped and goes on at the prompt. The trace is a
+ * `jmp $` loop recorded for 100M instructions, so both take seconds. */
+Test(monitor_replay, sigint_interrupts_goto_and_reverse_continue, .timeout = 600)
+{
+	char *exe = tu_build_path("lockstep"), *img = tu_build_path("pc-bios/demo.img");
+	const char *trace = tmp_path("loop.trace"), *cmds = tmp_path("loop.cmd");
+	static const char loop[] = "set mem/w 0x1000 = 0xfeeb\nset cs = 0\nset eip = 0x1000\n"
+				   "run-to icount 100000000\nquit\n";
+	static char buf[65536];
+	size_t len = 0;
+	int in[2], out[2], st;
+	pid_t pid;
+
+	if (access(SEABIOS, R_OK))
+		cr_skip_test("SeaBIOS is not installed");
+	cr_assert_eq(tu_write_file(cmds, loop, sizeof(loop) - 1), 0);
+	const char *rec[] = { "run", "--bios", SEABIOS, "--disk", img, "--serial", "none", "--monitor",
+			      "--record", trace, "-x", cmds, "--batch", NULL };
+	cr_assert_eq(lockstep(rec, NULL), 0);
+
+	buf[0] = 0;
+	cr_assert_eq(pipe(in), 0);
+	cr_assert_eq(pipe(out), 0);
+	pid = fork();
+	if (pid == 0) {
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		close(in[1]);
+		close(out[0]);
+		execl(exe, exe, "replay", trace, "--monitor", (char *)NULL);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	/* Once the echo is out, the command runs. */
+	send_and_wait(in[1], "goto icount 100000000\n", out[0], buf, &len, sizeof(buf),
+		      "(lockstep) goto icount 100000000\n");
+	usleep(300000);
+	kill(pid, SIGINT);
+	/* Back from there: an execution breakpoint that never hits makes the
+	 * scan run every instruction through the debugger's hooks. */
+	send_and_wait(in[1], "when\nbreak 0x2000\nreverse-continue\n", out[0], buf, &len,
+		      sizeof(buf), "(lockstep) reverse-continue\n");
+	usleep(300000);
+	kill(pid, SIGINT);
+	send_and_wait(in[1], "when\nquit 7\n", out[0], buf, &len, sizeof(buf), "(lockstep) quit 7\n");
+	close(in[1]);
+	for (ssize_t n; len < sizeof(buf) - 1 && (n = read(out[0], buf + len, sizeof(buf) - 1 - len)) > 0;)
+		len += (size_t)n;
+	buf[len] = 0;
+	close(out[0]);
+	waitpid(pid, &st, 0);
+	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 7, "status 0x%x: %s", st, buf);
+	cr_expect(!strstr(buf, "error:"), "%s", buf);
+
+	/* goto: "stopped: interrupted at icount X on the way to icount 100000000",
+	 * then the machine stands at X. */
+	uint64_t x = 0, y = 0, from = 0, at = 0;
+	const char *g = strstr(buf, "stopped: interrupted at icount ");
+	cr_assert(g, "%s", buf);
+	cr_expect_eq(sscanf(g, "stopped: interrupted at icount %" SCNu64 " on the way to icount "
+			    "100000000\n[icount %" SCNu64 "]", &x, &y), 2, "%s", g);
+	cr_expect(x > 0 && x < 100000000 && x == y, "%s", g);
+	/* reverse-continue: where the scan was, and how far back nothing hit. */
+	const char *r = strstr(buf, "(lockstep) reverse-continue\nstopped: interrupted at icount ");
+	cr_assert(r, "%s", buf);
+	r = strchr(r, '\n') + 1;
+	cr_expect_eq(sscanf(r, "stopped: interrupted at icount %" SCNu64, &at), 1, "%s", r);
+	cr_expect(at <= x, "%s", r);
+	if (strstr(r, "; no hit between"))
+		cr_expect(sscanf(strstr(r, "; no hit between"), "; no hit between icount %" SCNu64
+				 " and %" SCNu64, &y, &from) == 2 && from == x && y < from, "%s", r);
+	else
+		cr_expect(strstr(r, ", before the search back from icount "), "%s", r);
+	free(exe);
 	free(img);
 	remove_tmp();
 }

@@ -66,3 +66,19 @@ reset
 delete
 continue
 goto icount 7056686
+# Ignore counts apply going back as they do forward: every hit met counts,
+# and the next COUNT hits are passed over (here the int19 hit at 7033242
+# and the write at 3899246).
+break int 0x19
+watch 0xf6f28 4
+ignore 5 1
+ignore 6 1
+reverse-continue
+info breakpoints
+# reverse-step N stops at a breakpoint on the way back, as step N does
+# forward; without one on the way it goes back N. goto does not stop.
+goto icount 200000
+reverse-step 100000
+reverse-step 100000
+goto icount 7056685
+info breakpoints

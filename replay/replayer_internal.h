@@ -1,0 +1,74 @@
+/*
+ * replay/replayer_internal.h: the runner shared by the batch replayer
+ * (replay/replayer.c) and the interactive session (replay/session.c). A
+ * runner is one machine rebuilt from a trace plus a reader positioned at the
+ * next INPUT or CHECKPOINT event, which is kept as the pending event until
+ * the machine reaches its icount. Private to replay/.
+ */
+#ifndef LS_REPLAY_REPLAYER_INTERNAL_H
+#define LS_REPLAY_REPLAYER_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "machine/machine.h"
+#include "replay/bytebuf.h"
+#include "replay/chain.h"
+#include "replay/event.h"
+#include "replay/observer.h"
+#include "replay/replayer.h"
+#include "replay/trace_config.h"
+#include "replay/trace_reader.h"
+
+struct replay_runner {
+	const char *path;
+	struct trace_reader *rd;
+	struct trace_config tc;
+	struct machine *m;
+	struct observer obs;
+	struct trace_chains chains;
+	struct bytebuf scratch;
+	/* the next INPUT or CHECKPOINT event */
+	int have_pending, eof;
+	struct trace_event pending;
+	uint8_t *pending_data;
+	uint64_t pending_num;        /* its event number */
+	uint64_t next_event;         /* number of the first event not yet consumed */
+	int skip_monitor_writes;     /* test hook (replay_options) */
+	uint64_t checkpoints;        /* CHECKPOINT events consumed */
+	uint64_t last_good;          /* icount of the last checkpoint that matched */
+	/* perturbation (test hook) */
+	void (*perturb)(void *opaque, struct machine *m);
+	void *perturb_opaque;
+	uint64_t perturb_icount;
+	int perturbed;
+	/* the machine's last stop (not a slice boundary) */
+	enum machine_stop stop;
+	int stopped;
+	int until_hit;
+	char err[1024];
+};
+
+/* Open the trace at path, rebuild the machine and check every blob, then
+ * position at start_icount (the last TRACE.keys keyframe at or before it
+ * when use_keyframes) or at power-on. serial/debugcon: NULL for "none".
+ * Returns 0, or -1 with the message in r->err (free r with
+ * replay_runner_free either way). */
+int replay_runner_open(struct replay_runner *r, const char *path, const struct replay_options *o,
+		       uint64_t start_icount, int use_keyframes, const char *serial,
+		       const char *debugcon);
+void replay_runner_free(struct replay_runner *r);
+/* Read the next INPUT or CHECKPOINT into r->pending unless one is pending;
+ * at the end of the trace r->eof is set. Returns 0, or -1 (r->err). */
+int replay_runner_fetch(struct replay_runner *r);
+/* Inject a recorded INPUT event at the current icount: device input through
+ * the observer, monitor writes chained and applied (replay_apply_monitor_input). */
+void replay_runner_inject(struct replay_runner *r, const struct trace_event *ev);
+/* Compare the machine's state with a CHECKPOINT: a mask of what differs
+ * (1 cpu, 2 ram, 4 devices, 8 chains), 0 when equal. */
+unsigned replay_checkpoint_compare(struct replay_runner *r, const struct trace_event *cp);
+/* The mask as "cpu,ram,..." (16: "stopped-early"). */
+void replay_describe_mask(unsigned mask, char *buf, size_t len);
+uint64_t replay_runner_icount(struct replay_runner *r);
+
+#endif
