@@ -232,8 +232,14 @@ opcode:;
 	out->len = (uint8_t)pos;
 	out->cost = e->cost;
 	out->fn = mem ? e->fn_m : e->fn_r;
+	out->h = mem ? e->h_m : e->h_r;
 	/* LOCK only with the memory form of a lockable instruction (SDM Vol. 2, LOCK). */
-	if ((flags & INSN_LOCK) && !(mem && (e->attr & A_LOCK)))
+	if ((flags & INSN_LOCK) && !(mem && (e->attr & A_LOCK))) {
 		out->fn = op_UD;
+		out->h = H_UD;
+	} else if (id == INSN_JCC_Jb || id == INSN_JCC_Jw || id == INSN_JCC_Jd) {
+		out->fn = op_jcc_cc[out->cc];
+		out->h = (uint16_t)(H_JCC0 + out->cc);
+	}
 	return pos;
 }

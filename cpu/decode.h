@@ -62,11 +62,29 @@ enum insn_id {
 	INSN_COUNT
 };
 
+/* Handler numbers, one per handler function (op_<id>, op_<id>_R,
+ * op_<id>_M, op_UD, op_TOOLONG, and Jcc specialised by condition): the run
+ * loop's threaded dispatch jumps through a table indexed by them
+ * (cpu/exec.c). */
+enum insn_handler {
+#define INSN(id, map, opc, reg, osz, asz, mn, o1, o2, o3, cost, attr) H_##id,
+#define INSN_RM(id, map, opc, reg, osz, asz, mn, o1, o2, o3, cost, attr) H_##id##_R, H_##id##_M,
+#define INSN_M(id, map, opc, reg, osz, asz, mn, o1, o2, o3, cost, attr) H_##id##_M,
+#include "cpu/insn.def"
+#undef INSN
+#undef INSN_RM
+#undef INSN_M
+	H_UD, H_TOOLONG,
+	H_JCC0,                    /* Jcc (all forms) by condition: H_JCC0 + tttn */
+	H_COUNT = H_JCC0 + 16
+};
+
 /* One table line. */
 struct insn_info {
 	const char *name;          /* id, e.g. "ADD_EbGb" */
 	const char *mnem;          /* Intel mnemonic */
 	insn_fn fn_r, fn_m;        /* register and memory forms */
+	uint16_t h_r, h_m;         /* their handler numbers */
 	uint8_t map, opc, reg, osz, asz;
 	uint8_t ops[3];
 	uint8_t cost;
@@ -88,6 +106,7 @@ extern const struct insn_info insn_table[INSN_COUNT];
 
 struct insn {
 	insn_fn fn;
+	uint16_t h;        /* handler number of fn (enum insn_handler) */
 	uint32_t disp;
 	uint32_t imm;
 	uint16_t imm2;

@@ -5,6 +5,7 @@
  * (icount, cycles, hooks), interrupt acceptance at instruction boundaries
  * with the MOV SS/POP SS/STI shadow, and exception delivery.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,33 +13,68 @@
 #include "cpu/ops.h"
 #include "mem/mem.h"
 
-/* Decoded instructions, direct-mapped by physical address: the 4096 bytes
- * of a page occupy a contiguous run of slots, so a page is invalidated by
- * scanning one run. */
-#define IC_BITS 14
-#define IC_SIZE (1u << IC_BITS)
-struct ic_entry {
-	uint64_t key;          /* ic_key() of the decode, 0 when empty */
-	struct insn insn;
-};
-#define IC_INVALID 0xffffffffu   /* an instruction there is never cached */
-
+/*
+ * Decoded blocks. A block is a run of instructions decoded once from one
+ * physical page: it starts at any address and ends after an A_END
+ * instruction (control flow, mode and segment changes, I/O), after a REP
+ * string instruction, before an instruction that would cross the page, or
+ * after BLK_MAX_INSNS. Blocks are found by (physical address, CS.D) in a
+ * hash table and linked to their successors; see docs/cpu.md.
+ */
+#define BLK_MAX_INSNS 48
+#define BLK_POOL 8192          /* blocks */
+#define BLK_INSN_POOL 65536    /* decoded instructions, shared by all blocks */
+#define BLK_HASH_BITS 13
+#define BLK_HASH (1u << BLK_HASH_BITS)
 #define PGEN_SIZE 1024
-/* Which bytes of a physical page hold cached instructions, so a CPU write
- * to data sharing the page keeps the page's decoded code (per hashed slot;
- * a slot taken over by another page makes writes to the old one invalidate
- * conservatively). */
 #define CMAP_SIZE 256
+#define BLK_LINKS 2
+
+/* A successor found from this block: valid while its epoch is the CPU's
+ * (no CS, CPL, paging or code change since) and EIP matches. */
+struct blk_link {
+	uint64_t key;          /* link_key(): epoch << 32 | EIP; epoch 0: unused */
+	struct block *b;
+};
+
+/* The CPU's epoch is never 0, so a zeroed link never matches. */
+static inline uint64_t link_key(const struct cpu *c, uint32_t eip)
+{
+	return (uint64_t)c->epoch << 32 | eip;
+}
+
+struct block {
+	uint32_t phys;         /* physical address of the first byte */
+	uint32_t pgen;         /* *page_gen() at decode time */
+	uint16_t bytes;        /* length of all instructions */
+	uint8_t n;             /* instructions, 1..BLK_MAX_INSNS */
+	uint8_t code32;        /* decoded with CS.D = 1 */
+	uint32_t cost_head;    /* cycles of all instructions but the last */
+	struct block *hnext;   /* hash chain */
+	struct insn *ins;
+	struct blk_link link[BLK_LINKS];
+	uint8_t link_next;     /* link slot replaced next */
+};
+
+/* Which bytes of a physical page hold decoded instructions, so a CPU write
+ * to data sharing the page keeps the page's blocks (per hashed slot; a slot
+ * taken over by another page makes writes to the old one invalidate
+ * conservatively). */
 struct code_map {
-	uint32_t page;         /* IC_INVALID when unused */
+	uint32_t page;         /* CMAP_NONE when unused */
 	uint8_t bits[4096 / 8];
 };
+#define CMAP_NONE 0xffffffffu
+
 struct block_cache {
-	struct code_map cmap[CMAP_SIZE];
-	/* Per physical page (hashed), starting at 1: bumping one drops a
-	 * page's entries, bumping all drops every entry. */
+	struct block *hash[BLK_HASH];
+	unsigned nblocks, ninsns;
+	/* Per physical page (hashed), starting at 1: bumping one makes the
+	 * page's blocks stale. */
 	uint32_t pgen[PGEN_SIZE];
-	struct ic_entry e[IC_SIZE];
+	struct code_map cmap[CMAP_SIZE];
+	struct block blocks[BLK_POOL];
+	struct insn insns[BLK_INSN_POOL];
 };
 
 static inline uint32_t *page_gen(struct cpu *c, uint32_t phys)
@@ -46,33 +82,31 @@ static inline uint32_t *page_gen(struct cpu *c, uint32_t phys)
 	return &c->bc->pgen[(phys >> 12) & (PGEN_SIZE - 1)];
 }
 
-/* An entry is valid when its key equals the key of the lookup: physical
- * address, code size and the page's generation (never 0: pgen >= 1). */
-static inline uint64_t ic_key(struct cpu *c, uint32_t phys, int code32)
+static inline unsigned blk_hash(uint32_t phys, int code32)
 {
-	return ((uint64_t)*page_gen(c, phys) << 33) | ((uint64_t)code32 << 32) | phys;
+	uint32_t h = (phys ^ (phys >> 13) ^ ((uint32_t)code32 << 12)) * 0x9e3779b1u;
+	return h >> (32 - BLK_HASH_BITS);
 }
 
 void cpu_fetch_reset(struct cpu *c)
 {
-	c->fc_lo = 1;
-	c->fc_span = 0;
-	c->fc_key = ~0ull;     /* no key: ic_key() of IC_INVALID is never stored */
-	c->fc_ents = c->bc->e;
+	c->brk = 1;
+	if (++c->epoch == 0) {
+		/* Wrapped: forget every link so no stale one can match. */
+		for (unsigned k = 0; k < c->bc->nblocks; k++)
+			for (unsigned j = 0; j < BLK_LINKS; j++)
+				c->bc->blocks[k].link[j].key = 0;
+		c->resume_key = 0;
+		c->epoch = 1;
+	}
 }
 
 void cpu_code_flush_all(struct cpu *c)
 {
-	for (unsigned k = 0; k < PGEN_SIZE; k++) {
-		if (++c->bc->pgen[k] >= (1u << 31)) {
-			/* would wrap out of the key: really clear */
-			for (unsigned j = 0; j < IC_SIZE; j++)
-				c->bc->e[j].key = 0;
-			for (unsigned j = 0; j < PGEN_SIZE; j++)
-				c->bc->pgen[j] = 1;
-			break;
-		}
-	}
+	struct block_cache *bc = c->bc;
+	memset(bc->hash, 0, sizeof(bc->hash));
+	bc->nblocks = 0;
+	bc->ninsns = 0;
 	cpu_fetch_reset(c);
 }
 
@@ -81,12 +115,14 @@ static struct code_map *code_map(struct cpu *c, uint32_t phys)
 	return &c->bc->cmap[(phys >> 12) & (CMAP_SIZE - 1)];
 }
 
-/* Drops the page's entries (and those of pages sharing its pgen slot). */
+/* Makes the page's blocks (and those of pages sharing its pgen slot) stale. */
 static void code_invalidate_page(struct cpu *c, uint32_t page)
 {
 	if (++*page_gen(c, page) >= (1u << 31)) {
+		/* Restart the generations with an empty cache. */
+		for (unsigned k = 0; k < PGEN_SIZE; k++)
+			c->bc->pgen[k] = 1;
 		cpu_code_flush_all(c);
-		return;
 	}
 	cpu_fetch_reset(c);
 	struct code_map *m = code_map(c, page);
@@ -106,7 +142,7 @@ static void code_map_add(struct cpu *c, uint32_t phys, unsigned len)
 		m->bits[(o + k) >> 3] |= (uint8_t)(1u << ((o + k) & 7));
 }
 
-/* Does the CPU write in progress (c->wr_pa/len) miss every cached byte? */
+/* Does the CPU write in progress (c->wr_pa/len) miss every decoded byte? */
 static int write_misses_code(struct cpu *c, uint32_t page)
 {
 	if (!c->wr_len || (c->wr_pa & ~0xfffu) != page)
@@ -132,12 +168,118 @@ static void code_write_handler(void *opaque, uint64_t pa, uint64_t len)
 		mem_mark_code_page(c->mem, first);
 		return;
 	}
-	if (last - first > (uint64_t)IC_SIZE * 4096) {
+	if (last - first >= (uint64_t)PGEN_SIZE * 4096) {
 		cpu_code_flush_all(c);
 		return;
 	}
 	for (uint64_t p = first; p <= last && p < (1ull << 32); p += 4096)
 		code_invalidate_page(c, (uint32_t)p);
+}
+
+/* Decode a block at phys (host: its page) into the pool and hash it.
+ * Returns NULL when the first instruction cannot be part of a block (it
+ * crosses the page or is too long): the caller executes it alone. */
+static struct block *block_build(struct cpu *c, uint32_t phys, const uint8_t *host, int code32,
+				 unsigned h)
+{
+	struct block_cache *bc = c->bc;
+	if (bc->nblocks == BLK_POOL || bc->ninsns + BLK_MAX_INSNS > BLK_INSN_POOL) {
+		cpu_code_flush_all(c);
+		h = blk_hash(phys, code32);
+	}
+	struct block *b = &bc->blocks[bc->nblocks];
+	struct insn *ins = &bc->insns[bc->ninsns];
+	unsigned off = phys & 0xfffu, bytes = 0, n = 0, cost = 0, last_cost = 0;
+	while (n < BLK_MAX_INSNS && off + bytes < 4096) {
+		unsigned room = 4096 - (off + bytes);
+		int len = decode_insn(&c->dec, host + off + bytes, room < 15 ? (int)room : 15, code32,
+				      &ins[n]);
+		if (len < 0)
+			break;     /* crosses the page, or too long: executed alone */
+		const struct insn *i = &ins[n];
+		code_map_add(c, phys + bytes, (unsigned)len);
+		bytes += (unsigned)len;
+		cost += i->cost;
+		last_cost = i->cost;
+		n++;
+		/* A Jcc does not end the block: when it is not taken, the block
+		 * goes on (its handler's tail checks where EIP went). */
+		uint8_t attr = insn_table[i->id].attr;
+		if ((attr & A_END) && !(i->h >= H_JCC0 && i->h < H_JCC0 + 16))
+			break;
+		if ((attr & A_REP) && (i->flags & (INSN_REP | INSN_REPNE)))
+			break;
+	}
+	if (n == 0)
+		return NULL;
+	if (!mem_code_page_marked(c->mem, phys)) {
+		mem_mark_code_page(c->mem, phys);
+		tlb_drop_write_ptrs(c, phys & ~0xfffu);
+	}
+	bc->nblocks++;
+	bc->ninsns += n;
+	b->phys = phys;
+	b->pgen = *page_gen(c, phys);
+	b->bytes = (uint16_t)bytes;
+	b->n = (uint8_t)n;
+	b->code32 = (uint8_t)code32;
+	b->cost_head = cost - last_cost;
+	b->ins = ins;
+	memset(b->link, 0, sizeof(b->link));
+	b->link_next = 0;
+	b->hnext = bc->hash[h];
+	bc->hash[h] = b;
+	return b;
+}
+
+/* The block at CS:EIP, or NULL when the instruction there must be executed
+ * alone (crossing a page, not plain memory, near the CS limit or the 16-bit
+ * EIP wrap). Raises #PF for an unmapped code page. */
+static struct block *block_find(struct cpu *c)
+{
+	const struct seg *cs = &c->seg[SEG_CS];
+	uint32_t eip = c->eip;
+	if (eip > cs->limit)
+		return NULL;
+	uint32_t lin = cs->base + eip;
+	int code32 = (cs->attr & ATTR_DB) != 0;
+	uint8_t user = c->cpl == 3;
+	uint32_t phys;
+	const uint8_t *host;
+	/* The last code page's translation stays valid until a TLB flush. */
+	if ((lin & ~0xfffu) == c->fetch_page && user == c->fetch_user) {
+		phys = c->fetch_phys | (lin & 0xfffu);
+		host = c->fetch_host;
+	} else {
+		host = mmu_code_page(c, lin, &phys);
+		c->fetch_page = lin & ~0xfffu;
+		c->fetch_phys = phys & ~0xfffu;
+		c->fetch_user = user;
+		c->fetch_host = host;
+	}
+	if (!host)
+		return NULL;
+	unsigned h = blk_hash(phys, code32);
+	struct block **pp = &c->bc->hash[h], *b;
+	while ((b = *pp) != NULL) {
+		if (b->phys == phys && b->code32 == code32) {
+			if (b->pgen == *page_gen(c, phys))
+				break;
+			*pp = b->hnext;    /* stale: unhash it (its memory waits for a flush) */
+			continue;
+		}
+		pp = &b->hnext;
+	}
+	if (!b) {
+		b = block_build(c, phys, host, code32, h);
+		if (!b)
+			return NULL;
+	}
+	/* The whole block within the CS limit, and no 16-bit EIP wrap in it. */
+	uint64_t end = (uint64_t)eip + b->bytes;
+	if (end - 1 > cs->limit || (!code32 && end > 0xffff))
+		return NULL;
+	return b;
 }
 
 void cpu_model_default(struct cpu_model *m)
@@ -162,10 +304,10 @@ struct cpu *cpu_new(struct mem *mem, const struct cpu_bus *bus, const struct cpu
 		return NULL;
 	}
 	for (unsigned k = 0; k < PGEN_SIZE; k++)
-		c->bc->pgen[k] = 1;   /* calloc'd entries carry key 0: never valid */
-	cpu_fetch_reset(c);
+		c->bc->pgen[k] = 1;
 	for (unsigned k = 0; k < CMAP_SIZE; k++)
-		c->bc->cmap[k].page = IC_INVALID;
+		c->bc->cmap[k].page = CMAP_NONE;
+	c->epoch = 1;
 	c->mem = mem;
 	if (bus)
 		c->bus = *bus;
@@ -258,33 +400,12 @@ void cpu_set_hooks(struct cpu *c, const struct cpu_hooks *h)
 		c->hooks = *h;
 	else
 		memset(&c->hooks, 0, sizeof(c->hooks));
+	c->brk = 1;    /* a running block stops: the loop runs hooked code one by one */
 }
 
-/* Open the fetch window on the code page of CS:eip (linear lin, physical
- * phys): EIPs from the page's first byte (or 0) to its last byte under the
- * current CS and CPL. Only when the whole rest of the page is within the
- * CS limit, so a cached instruction (never crossing the page) found through
- * the window needs no limit check. */
-static void fetch_window_set(struct cpu *c, uint32_t eip, uint32_t lin, uint32_t phys,
-			     int code32)
-{
-	const struct seg *cs = &c->seg[SEG_CS];
-	uint32_t o = lin & 0xfffu;
-	uint32_t lo = eip >= o ? eip - o : 0;
-	uint64_t hi = (uint64_t)eip + (0xfffu - o);
-	if (hi > cs->limit)
-		return;
-	uint32_t phys_lo = phys - (eip - lo);
-	c->fc_lo = lo;
-	c->fc_span = (uint32_t)(hi - lo);
-	c->fc_key = ic_key(c, phys_lo, code32);
-	c->fc_ents = &c->bc->e[phys_lo & (IC_SIZE - 1)];
-	c->fc_ipmask = code32 ? 0xffffffffu : 0xffffu;
-}
-
-/* Fetch and decode the instruction at CS:EIP. Returns a cached decode, or
- * *tmp for instructions that cross a page (never cached). */
-static const struct insn *fetch(struct cpu *c, struct insn *tmp)
+/* Fetch and decode the instruction at CS:EIP into *out, for instructions
+ * executed alone (see block_find()); always from the current bytes. */
+static void fetch_one(struct cpu *c, struct insn *out)
 {
 	const struct seg *cs = &c->seg[SEG_CS];
 	uint32_t eip = c->eip;
@@ -293,23 +414,6 @@ static const struct insn *fetch(struct cpu *c, struct insn *tmp)
 	uint32_t lin = cs->base + eip;
 	int code32 = (cs->attr & ATTR_DB) != 0;
 	uint32_t phys;
-	uint8_t user = c->cpl == 3;
-	/* The last code page's translation stays valid until a TLB flush. */
-	if ((lin & ~0xfffu) == c->fetch_page && user == c->fetch_user) {
-		phys = c->fetch_phys | (lin & 0xfffu);
-	} else {
-		mmu_code_page(c, lin, &phys);
-		c->fetch_page = lin & ~0xfffu;
-		c->fetch_phys = phys & ~0xfffu;
-		c->fetch_user = user;
-	}
-	struct ic_entry *e = &c->bc->e[phys & (IC_SIZE - 1)];
-	if (e->key == ic_key(c, phys, code32)) {
-		if (eip + e->insn.len - 1 > cs->limit)
-			cpu_gp0(c);
-		fetch_window_set(c, eip, lin, phys, code32);
-		return &e->insn;
-	}
 	const uint8_t *host = mmu_code_page(c, lin, &phys);
 	uint8_t buf[16];
 	uint32_t room = cs->limit - eip;          /* bytes after the first */
@@ -319,37 +423,23 @@ static const struct insn *fetch(struct cpu *c, struct insn *tmp)
 	for (int k = 0; k < n; k++)
 		buf[k] = host ? host[(phys & 0xfffu) + (unsigned)k]
 			      : (uint8_t)mem_read(c->mem, phys + (unsigned)k, 1);
-	int len = decode_insn(&c->dec, buf, n, code32, tmp);
-	int crossed = 0;
+	int len = decode_insn(&c->dec, buf, n, code32, out);
 	if (len == DECODE_MORE && n < avail) {
 		for (int k = n; k < avail; k++)
 			buf[k] = lin_fetch8(c, lin + (uint32_t)k);
-		crossed = 1;
-		len = decode_insn(&c->dec, buf, avail, code32, tmp);
+		len = decode_insn(&c->dec, buf, avail, code32, out);
 	}
 	if (len == DECODE_MORE) {
 		/* The instruction runs past the CS limit (SDM Vol. 3 §5.3). */
 		cpu_gp0(c);
 	}
 	if (len == DECODE_LONG) {
-		tmp->fn = op_TOOLONG;
-		tmp->len = 15;
-		tmp->cost = 1;
-		tmp->id = INSN_BAD;
-		return tmp;
+		out->fn = op_TOOLONG;
+		out->h = H_TOOLONG;
+		out->len = 15;
+		out->cost = 1;
+		out->id = INSN_BAD;
 	}
-	if (crossed || phys == IC_INVALID)
-		return tmp;
-	e->key = ic_key(c, phys, code32);
-	e->insn = *tmp;
-	/* The new instruction's bytes, not the slot's previous occupant's. */
-	code_map_add(c, phys, e->insn.len);
-	if (!mem_code_page_marked(c->mem, phys)) {
-		mem_mark_code_page(c->mem, phys);
-		tlb_drop_write_ptrs(c, phys & ~0xfffu);
-	}
-	fetch_window_set(c, eip, lin, phys, code32);
-	return &e->insn;
 }
 
 /* Double-fault classes (SDM Vol. 3 §6.15, table 6-5). */
@@ -406,7 +496,7 @@ static inline void retire(struct cpu *c, const struct insn *i, uint16_t cs, uint
 	c->icount++;
 	c->cycles += i->cost;
 	if (c->hooks.retire)
-		c->hooks.retire(c->hooks.opaque, c, cs, eip);
+		c->hooks.retire(c->hooks.opaque, c, c->blk_cs, eip);
 }
 
 /* A completed, non-final REP iteration (cpu/ops_string.c). */
@@ -423,8 +513,10 @@ static void finish_slow(struct cpu *c, const struct insn *i, uint16_t cs, uint32
 {
 	if (c->inhibit)
 		c->inhibit--;
-	if (c->skip_retire)
+	if (c->skip_retire) {
+		c->skip_retire = 0;
 		return;
+	}
 	retire(c, i, cs, eip);
 	if (tf) {
 		/* Single-step trap after the instruction (SDM Vol. 3 §17.3.1.4). */
@@ -439,19 +531,147 @@ static void finish_slow(struct cpu *c, const struct insn *i, uint16_t cs, uint32
 	}
 }
 
-/* Instruction boundaries until a stop. Kept out of cpu_run() so the
- * setjmp there does not force this loop's state into memory. */
-static __attribute__((noinline)) enum cpu_stop run_loop(struct cpu *c)
+/* Execute the instruction at CS:EIP alone, decoded from its current bytes:
+ * single-stepping (TF) and instructions that are in no block. */
+static void step_one(struct cpu *c)
 {
 	struct insn tmp;
+	fetch_one(c, &tmp);
+	uint32_t eip = c->eip;
+	uint16_t cs = c->seg[SEG_CS].sel;
+	uint32_t tf = c->eflags & FL_TF;
+	c->eip_next = (c->seg[SEG_CS].attr & ATTR_DB) ? eip + tmp.len : ((eip + tmp.len) & 0xffff);
+	tmp.fn(c, &tmp);
+	c->eip = c->eip_next;
+	if (__builtin_expect((c->ev & EV_AFTER_MASK) | tf, 0)) {
+		finish_slow(c, &tmp, cs, eip, tf);
+		return;
+	}
+	retire(c, &tmp, cs, eip);
+}
+
+/* The bit mask of one byte of cpu.ev. */
+#define EV_BYTE(field) ev_byte(offsetof(struct cpu, field) - offsetof(struct cpu, ev))
+static inline uint64_t ev_byte(size_t k)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return 0xffull << (8 * k);
+#else
+	return 0xffull << (8 * (7 - k));
+#endif
+}
+
+/* The bytes of cpu.ev that must end a block: all but the interrupt lines
+ * that cannot be taken now (INTR with IF = 0, NMI while blocked, SMI in
+ * SMM). Whatever lifts one of these conditions also breaks the block: STI
+ * sets the interrupt shadow, flags_set() (POPF, IRET) sets brk when IF goes
+ * to 1, and IRET and RSM reload CS. */
+static inline uint64_t ev_block_mask(const struct cpu *c)
+{
+	uint64_t m = ~0ull;
+	if (!(c->eflags & FL_IF))
+		m &= ~EV_BYTE(intr);
+	if (c->nmi_blocked)
+		m &= ~EV_BYTE(nmi_pending);
+	if (c->in_smm)
+		m &= ~EV_BYTE(smi_pending);
+	return m;
+}
+
+/* Threaded dispatch: each handler's label ends in its own indirect jump to
+ * the next instruction's handler (GCC's labels as values). Without it, one
+ * indirect call per instruction (-DCPU_DISPATCH_CALL). */
+#if defined(__GNUC__) && !defined(CPU_DISPATCH_CALL)
+#define CPU_THREADED 1
+#else
+#define CPU_THREADED 0
+#endif
+
+/* GCC's SLP vectoriser turns the icount and cycle updates of every
+ * instruction tail into vector loads and stores: slower here. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define RUN_LOOP_ATTR __attribute__((noinline, optimize("no-tree-slp-vectorize")))
+#else
+#define RUN_LOOP_ATTR __attribute__((noinline))
+#endif
+
+/* Instruction boundaries until a stop. Kept out of cpu_run() so the
+ * setjmp there does not force this loop's state into memory.
+ *
+ * The loop runs blocks: at a block's start it does the boundary work
+ * (pending events, run limits, TF) once and works out how many of the
+ * block's instructions fit before the icount and cycle limits; then each
+ * instruction costs its handler, one test of cpu.ev (any event: an
+ * interrupt line, HLT, a shadow, a code or CS change, a new limit), the
+ * retire counters and one test of the retire hook (and, after a Jcc, one
+ * test of where EIP went). An event leaves the block at that instruction's
+ * boundary and the loop starts over there; at the block's end it goes on
+ * to a linked successor directly when nothing is pending. */
+static RUN_LOOP_ATTR enum cpu_stop run_loop(struct cpu *c)
+{
+#if CPU_THREADED
+	static const void *const labels[H_COUNT] = {
+#define INSN(id, map, opc, reg, osz, asz, mn, o1, o2, o3, cost, attr) [H_##id] = &&L_##id,
+#define INSN_RM(id, map, opc, reg, osz, asz, mn, o1, o2, o3, cost, attr) \
+		[H_##id##_R] = &&L_##id##_R, [H_##id##_M] = &&L_##id##_M,
+#define INSN_M(id, map, opc, reg, osz, asz, mn, o1, o2, o3, cost, attr) [H_##id##_M] = &&L_##id##_M,
+#include "cpu/insn.def"
+#undef INSN
+#undef INSN_RM
+#undef INSN_M
+		[H_UD] = &&L_UD, [H_TOOLONG] = &&L_TOOLONG,
+		[H_JCC0] = &&L_JCC0, &&L_JCC1, &&L_JCC2, &&L_JCC3, &&L_JCC4, &&L_JCC5, &&L_JCC6,
+		&&L_JCC7, &&L_JCC8, &&L_JCC9, &&L_JCC10, &&L_JCC11, &&L_JCC12, &&L_JCC13, &&L_JCC14,
+		&&L_JCC15,
+	};
+#define NEXT() goto *labels[i->h]
+#else
+#define NEXT() goto dispatch
+#endif
+/* After a handler: leave on an event, retire, leave at the block's (or
+ * the run limit's) end, else on to the next instruction. Only a block's
+ * last instruction (A_END or REP, see block_build()) and a Jcc can jump
+ * (TAIL_J checks where EIP went); any other change of EIP (a fault, a REP
+ * yield) comes with an event. With a retire hook the loop runs one
+ * instruction at a time and calls the hook at blk_exit (cpu_set_hooks()
+ * breaks the running block). */
+#define TAIL_J() do { \
+		if (__builtin_expect((c->ev & evmask) != 0, 0)) \
+			goto blk_event; \
+		c->icount++; \
+		c->cycles += i->cost; \
+		if (c->eip_next != eip + i->len || ++i == end) \
+			goto blk_exit; \
+		eip = c->eip_next; \
+		c->eip = eip; \
+		c->eip_next = eip + i->len; \
+		NEXT(); \
+	} while (0)
+#define TAIL() do { \
+		if (__builtin_expect((c->ev & evmask) != 0, 0)) \
+			goto blk_event; \
+		c->icount++; \
+		c->cycles += i->cost; \
+		if (__builtin_expect(++i == end, 0)) \
+			goto blk_exit; \
+		eip = c->eip_next; \
+		c->eip = eip; \
+		c->eip_next = eip + i->len; \
+		NEXT(); \
+	} while (0)
+
+	struct block *prev = NULL;
 	for (;;) {
+		uint64_t evmask = ~0ull;
 		/* One test for the rare boundary work: stop requests, pending
-		 * SMI/NMI/INTR lines, HLT, an interrupt shadow, a yielded REP. */
+		 * SMI/NMI/INTR lines, HLT, an interrupt shadow, a yielded REP,
+		 * a block break. */
 		if (__builtin_expect(c->ev != 0, 0)) {
 			if (c->stop_request) {
 				c->stop_request = 0;
 				return CPU_STOP_REQUEST;
 			}
+			c->brk = 0;
 			if (c->icount >= c->icount_limit || c->cycles >= c->cycle_limit)
 				return CPU_STOP_DEADLINE;
 			if (c->inhibit == 0 && irq_pending(c)) {
@@ -460,39 +680,143 @@ static __attribute__((noinline)) enum cpu_stop run_loop(struct cpu *c)
 				 * the handler's first instruction, before it runs. */
 				if (c->stop_request)
 					continue;
+				c->brk = 0;
 			} else if (c->halted) {
 				return CPU_STOP_HLT;
 			}
+			evmask = ev_block_mask(c);
 		} else if (c->icount >= c->icount_limit || c->cycles >= c->cycle_limit) {
 			return CPU_STOP_DEADLINE;
 		}
-		uint32_t eip = c->eip;
-		const struct insn *i;
-		uint32_t next;
-		/* Fast path: the fetch window of the current code page. */
-		uint32_t off = eip - c->fc_lo;
-		const struct ic_entry *e = c->fc_ents + off;
-		if (__builtin_expect(off <= c->fc_span, 1) && e->key == c->fc_key + off) {
-			i = &e->insn;
-			next = (eip + i->len) & c->fc_ipmask;
-		} else {
-			i = fetch(c, &tmp);
-			next = (c->seg[SEG_CS].attr & ATTR_DB) ? eip + i->len
-							       : ((eip + i->len) & 0xffff);
-		}
-		uint16_t cs = c->seg[SEG_CS].sel;
-		uint32_t tf = c->eflags & FL_TF;
-		c->eip_next = next;
-		c->cur_len = i->len;
-		c->skip_retire = 0;
-		i->fn(c, i);
-		c->eip = c->eip_next;
-		if (__builtin_expect((c->ev & EV_AFTER_MASK) | tf, 0)) {
-			finish_slow(c, i, cs, eip, tf);
+		if (__builtin_expect(c->eflags & FL_TF, 0)) {
+			step_one(c);
 			continue;
 		}
-		retire(c, i, cs, eip);
+		uint32_t eip = c->eip;
+		uint64_t key = link_key(c, eip);
+		struct block *b = NULL;
+		const struct insn *i;
+		if (c->resume_key == key) {
+			/* Go on inside the block a run limit or the hook stopped. */
+			b = c->resume_b;
+			i = c->resume_i;
+			c->resume_key = 0;
+			goto run;
+		}
+		if (prev) {
+			for (unsigned k = 0; k < BLK_LINKS; k++)
+				if (prev->link[k].key == key) {
+					b = prev->link[k].b;
+					break;
+				}
+		}
+		if (!b) {
+			b = block_find(c);
+			if (!b) {
+				prev = NULL;
+				step_one(c);
+				continue;
+			}
+			/* A link only says "this CS:EIP is block b in this epoch",
+			 * true whichever block holds it, even after a flush
+			 * reused prev's slot. */
+			if (prev) {
+				prev->link[prev->link_next] = (struct blk_link){ link_key(c, eip), b };
+				prev->link_next = (uint8_t)((prev->link_next + 1) % BLK_LINKS);
+			}
+		}
+		i = b->ins;
+	run:
+		prev = b;
+		/* How many instructions run before the icount and cycle limits
+		 * (one with a retire hook). */
+		unsigned n = (unsigned)(b->ins + b->n - i);
+		uint64_t left = c->icount_limit - c->icount;
+		if (left < n)
+			n = (unsigned)left;
+		if (__builtin_expect(c->hooks.retire != NULL, 0))
+			n = 1;
+		else if (__builtin_expect(i != b->ins || c->cycles + b->cost_head >= c->cycle_limit, 0)) {
+			uint64_t cyc = c->cycles;
+			unsigned k = 0;
+			while (k < n && cyc < c->cycle_limit)
+				cyc += i[k++].cost;
+			n = k;
+		}
+		const struct insn *end = i + n;
+		c->blk_cs = c->seg[SEG_CS].sel;
+		c->eip_next = eip + i->len;
+		NEXT();
+
+#if CPU_THREADED
+#define INSN(id, map, opc, reg, osz, asz, mn, o1, o2, o3, cost, attr) \
+	L_##id: op_##id(c, i); TAIL();
+#define INSN_RM(id, map, opc, reg, osz, asz, mn, o1, o2, o3, cost, attr) \
+	L_##id##_R: op_##id##_R(c, i); TAIL(); \
+	L_##id##_M: op_##id##_M(c, i); TAIL();
+#define INSN_M(id, map, opc, reg, osz, asz, mn, o1, o2, o3, cost, attr) \
+	L_##id##_M: op_##id##_M(c, i); TAIL();
+#include "cpu/insn.def"
+#undef INSN
+#undef INSN_RM
+#undef INSN_M
+#define JCC_LABEL(k) L_JCC##k: op_jcc_cc[k](c, i); TAIL_J();
+	JCC_LABEL(0) JCC_LABEL(1) JCC_LABEL(2) JCC_LABEL(3) JCC_LABEL(4) JCC_LABEL(5)
+	JCC_LABEL(6) JCC_LABEL(7) JCC_LABEL(8) JCC_LABEL(9) JCC_LABEL(10) JCC_LABEL(11)
+	JCC_LABEL(12) JCC_LABEL(13) JCC_LABEL(14) JCC_LABEL(15)
+#undef JCC_LABEL
+	L_UD: op_UD(c, i);
+	L_TOOLONG: op_TOOLONG(c, i);
+#else
+	dispatch:
+		i->fn(c, i);
+		TAIL_J();
+#endif
+
+	blk_event:
+		/* The instruction finished with an event pending: the general
+		 * boundary path takes over. */
+		c->eip = c->eip_next;
+		finish_slow(c, i, c->blk_cs, eip, 0);
+		continue;
+	blk_exit:
+		c->eip = c->eip_next;
+		if (i == end && end != prev->ins + prev->n) {
+			/* Stopped by the run limit or for the hook, falling
+			 * through to the block's next instruction. */
+			c->resume_b = prev;
+			c->resume_i = i;
+			c->resume_key = link_key(c, c->eip);
+		}
+		if (__builtin_expect(c->hooks.retire != NULL, 0)) {
+			c->hooks.retire(c->hooks.opaque, c, c->blk_cs, eip);
+			continue;
+		}
+		/* Straight on to a linked successor when nothing that can be
+		 * taken is pending and all of it fits before the limits; else
+		 * the full boundary. evmask still holds: whatever lets a masked
+		 * line in (IF set, NMI unblocked, SMM left) breaks the block. */
+		if ((c->ev & evmask) == 0) {
+			struct block *nb = NULL;
+			eip = c->eip;
+			uint64_t key = link_key(c, eip);
+			for (unsigned k = 0; k < BLK_LINKS; k++)
+				if (prev->link[k].key == key) {
+					nb = prev->link[k].b;
+					break;
+				}
+			if (nb && c->icount + nb->n <= c->icount_limit &&
+			    c->cycles + nb->cost_head < c->cycle_limit) {
+				prev = nb;
+				i = nb->ins;
+				end = i + nb->n;
+				c->eip_next = eip + i->len;
+				NEXT();
+			}
+		}
 	}
+#undef NEXT
+#undef TAIL
 }
 
 enum cpu_stop cpu_run(struct cpu *c, uint64_t icount_limit, uint64_t cycle_limit)
@@ -502,8 +826,10 @@ enum cpu_stop cpu_run(struct cpu *c, uint64_t icount_limit, uint64_t cycle_limit
 	c->stop_request = 0;
 	if (c->shutdown)
 		return CPU_STOP_SHUTDOWN;
+	/* Block links stay valid across calls: every change made from outside
+	 * (registers, segments, CRs, A20, memory, state loads) moves the epoch
+	 * or invalidates code itself; mem/ layout changes are checked here. */
 	mmu_check_generation(c);
-	cpu_fetch_reset(c);    /* CS or CPL may have been set from outside */
 	if (setjmp(c->jb)) {
 		/* A fault: the instruction did not retire; deliver the exception. */
 		int vec = c->fault_vec, err = c->fault_err;
@@ -523,6 +849,7 @@ enum cpu_stop cpu_run(struct cpu *c, uint64_t icount_limit, uint64_t cycle_limit
 		cpu_deliver(c, vec, err, INT_EXCEPTION, c->eip);
 		c->delivering = -1;
 		c->inhibit = 0;
+		c->skip_retire = 0;
 		cpu_fetch_reset(c);
 	}
 	return run_loop(c);
@@ -530,13 +857,23 @@ enum cpu_stop cpu_run(struct cpu *c, uint64_t icount_limit, uint64_t cycle_limit
 
 void cpu_request_stop(struct cpu *c) { c->stop_request = 1; }
 
-void cpu_set_cycle_limit(struct cpu *c, uint64_t cycle_limit) { c->cycle_limit = cycle_limit; }
+/* A new limit or extra cycles end the running block: it worked out how many
+ * of its instructions fit before the limits. */
+void cpu_set_cycle_limit(struct cpu *c, uint64_t cycle_limit)
+{
+	c->cycle_limit = cycle_limit;
+	c->brk = 1;
+}
 
 uint64_t cpu_icount(const struct cpu *c) { return c->icount; }
 
 const uint64_t *cpu_cycles_ptr(const struct cpu *c) { return &c->cycles; }
 
-void cpu_add_cycles(struct cpu *c, uint64_t n) { c->cycles += n; }
+void cpu_add_cycles(struct cpu *c, uint64_t n)
+{
+	c->cycles += n;
+	c->brk = 1;
+}
 
 void cpu_set_intr(struct cpu *c, int level) { c->intr = level != 0; }
 

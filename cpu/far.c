@@ -367,6 +367,8 @@ static void iret_real(struct cpu *c, int osz32)
 void far_iret(struct cpu *c, int osz32)
 {
 	uint16_t ocs = c->seg[SEG_CS].sel;
+	if (c->nmi_blocked)
+		c->brk = 1;    /* a pending NMI may be taken now (cpu/exec.c) */
 	c->nmi_blocked = 0;
 	if (!cpu_pmode(c)) {
 		iret_real(c, osz32);

@@ -68,6 +68,11 @@ void flags_set(struct cpu *c, uint32_t v, uint32_t mask)
 {
 	uint32_t f = flags_get(c);
 	c->eflags = (f & ~mask) | (v & mask) | 2u;
+	/* A new TF applies from the next instruction, and a set IF may let a
+	 * pending INTR in: leave the block so the run loop looks again
+	 * (cpu/exec.c). */
+	if (((f ^ c->eflags) & FL_TF) || (~f & c->eflags & FL_IF))
+		c->brk = 1;
 }
 
 void flags_set_arith(struct cpu *c, uint32_t arith)

@@ -104,10 +104,13 @@ struct lazy_flags {
 #define TLB_USER_W 2
 #define TLB_SUP_W  4
 struct tlb_entry {
-	uint32_t tag;          /* linear page | 1 when invalid */
-	uint32_t phys;         /* physical page (A20 applied) */
+	/* The inline fast paths (mem_rd/mem_wr), per CPL: the linear page when
+	 * a read (write) at that CPL may use host_r (host_w) directly, else 1. */
+	uint32_t rtag[4], wtag[4];
 	uint8_t *host_r;       /* host page for reads, or NULL */
 	uint8_t *host_w;       /* host page for writes, or NULL */
+	uint32_t tag;          /* linear page | 1 when invalid */
+	uint32_t phys;         /* physical page (A20 applied) */
 	uint8_t perm;          /* TLB_* */
 };
 
@@ -115,7 +118,7 @@ struct tlb_entry {
 enum acc { ACC_READ = 0, ACC_WRITE = 1, ACC_EXEC = 2 };
 
 struct block_cache;
-struct ic_entry;
+struct block;
 
 struct cpu {
 	uint32_t r[8];
@@ -140,7 +143,7 @@ struct cpu {
 			uint8_t halted;
 			uint8_t inhibit;       /* interrupt shadow for the next instruction */
 			uint8_t skip_retire;   /* an interrupted REP retired its iterations itself */
-			uint8_t ev_pad;        /* always 0 */
+			uint8_t brk;           /* leave the current block (see cpu_fetch_reset) */
 		};
 	};
 	uint8_t nmi_blocked, in_smm;
@@ -152,7 +155,6 @@ struct cpu {
 
 	uint64_t icount, cycles;
 	uint64_t icount_limit, cycle_limit;
-	uint8_t cur_len;       /* length of the executing instruction */
 	int8_t delivering;     /* vector being delivered, -1 when none */
 	uint8_t shutdown;
 	int fault_vec, fault_err;
@@ -167,16 +169,18 @@ struct cpu {
 	uint32_t fetch_page;   /* linear page of the last fetch (1: none) */
 	uint32_t fetch_phys;   /* its physical page */
 	uint8_t fetch_user;    /* translated for a CPL-3 fetch */
-	/* Fetch window (cpu/exec.c): an EIP with off = eip - fc_lo <= fc_span
-	 * has its decoded slot at fc_ents + off, valid when the slot's key is
-	 * fc_key + off. It assumes the CS, CPL and paging it was opened with:
-	 * cpu_fetch_reset() drops it when they change (seg_update_checks() on
-	 * CS, which every CS or CPL change is followed by; TLB flushes; code
-	 * invalidation; cpu_run() entry). */
-	uint32_t fc_lo, fc_span;
-	uint32_t fc_ipmask;    /* 0xffff for 16-bit code */
-	uint64_t fc_key;
-	const struct ic_entry *fc_ents;
+	const uint8_t *fetch_host; /* its host page (NULL: not plain memory) */
+	/* Block links (cpu/exec.c) are valid while epoch is unchanged:
+	 * cpu_fetch_reset() moves it whenever CS, CPL, paging or the decoded
+	 * code change. */
+	uint32_t epoch;
+	uint16_t blk_cs;       /* CS selector when the running block started */
+	/* Where the run loop goes on inside a block after a run limit or a
+	 * retire hook stopped it: valid while resume_key (cpu/exec.c
+	 * link_key(): epoch and EIP) matches. */
+	uint64_t resume_key;
+	struct block *resume_b;
+	const struct insn *resume_i;
 	uint32_t wr_pa;        /* CPU write being passed to mem/ (code-write handler) */
 	unsigned wr_len;
 	uint64_t mem_gen;
@@ -186,7 +190,7 @@ struct cpu {
 };
 
 /* The bytes of cpu.ev checked after an instruction (halted, inhibit,
- * skip_retire, ev_pad). */
+ * skip_retire, brk). */
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define EV_AFTER_MASK 0xffffffff00000000ull
 #else
@@ -396,9 +400,15 @@ void tlb_flush_page(struct cpu *c, uint32_t lin);
 void mmu_check_generation(struct cpu *c);
 const uint8_t *mmu_code_page(struct cpu *c, uint32_t lin, uint32_t *phys);
 void tlb_drop_write_ptrs(struct cpu *c, uint32_t phys_page);
+/* Translate lin for acc (faults like an access would) and return the host
+ * page holding it when that page is plain memory for acc (for writes: not
+ * holding decoded code), else NULL. */
+uint8_t *mmu_host_page(struct cpu *c, uint32_t lin, enum acc acc, int user);
 /* Decoded-code cache (cpu/exec.c). */
 void cpu_code_flush_all(struct cpu *c);
-/* Forget the fetch window (after TLB flushes and code invalidation). */
+/* Drop every block link and make the running block stop after the current
+ * instruction: called whenever CS or CPL change (seg_update_checks() on CS),
+ * on TLB flushes and on code invalidation. */
 void cpu_fetch_reset(struct cpu *c);
 /* System accesses (descriptor tables, TSS, IDT): supervisor, no segment. */
 static inline uint32_t sys_read(struct cpu *c, uint32_t lin, int size) { return lin_read(c, lin, size, 0); }
@@ -419,11 +429,10 @@ static inline uint32_t seg_lin(struct cpu *c, int idx, uint32_t off, int size, i
 static inline uint32_t mem_rd(struct cpu *c, int seg, uint32_t off, int size)
 {
 	uint32_t lin = seg_lin(c, seg, off, size, SEGR_READ);
-	int user = c->cpl == 3;
 	const struct tlb_entry *e = &c->tlb[(lin >> 12) & (TLB_SIZE - 1)];
 	uint32_t o = lin & 0xfffu;
-	if (__builtin_expect(o + (unsigned)size <= 0x1000u && e->tag == (lin & ~0xfffu) &&
-			     e->host_r != NULL && (!user || (e->perm & TLB_USER_R)), 1)) {
+	if (__builtin_expect(e->rtag[c->cpl & 3] == (lin & ~0xfffu) &&
+			     o + (unsigned)size <= 0x1000u, 1)) {
 		const uint8_t *p = e->host_r + o;
 		if (size == 1)
 			return p[0];
@@ -432,17 +441,15 @@ static inline uint32_t mem_rd(struct cpu *c, int seg, uint32_t off, int size)
 		return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
 		       ((uint32_t)p[3] << 24);
 	}
-	return lin_read(c, lin, size, user);
+	return lin_read(c, lin, size, c->cpl == 3);
 }
 static inline void mem_wr(struct cpu *c, int seg, uint32_t off, uint32_t v, int size)
 {
 	uint32_t lin = seg_lin(c, seg, off, size, SEGR_WRITE);
-	int user = c->cpl == 3;
 	const struct tlb_entry *e = &c->tlb[(lin >> 12) & (TLB_SIZE - 1)];
 	uint32_t o = lin & 0xfffu;
-	if (__builtin_expect(o + (unsigned)size <= 0x1000u && e->tag == (lin & ~0xfffu) &&
-			     e->host_w != NULL &&
-			     (e->perm & (user ? TLB_USER_W : TLB_SUP_W)), 1)) {
+	if (__builtin_expect(e->wtag[c->cpl & 3] == (lin & ~0xfffu) &&
+			     o + (unsigned)size <= 0x1000u, 1)) {
 		uint8_t *p = e->host_w + o;
 		p[0] = (uint8_t)v;
 		if (size >= 2)
@@ -453,7 +460,7 @@ static inline void mem_wr(struct cpu *c, int seg, uint32_t off, uint32_t v, int 
 		}
 		return;
 	}
-	lin_write(c, lin, v, size, user);
+	lin_write(c, lin, v, size, c->cpl == 3);
 }
 /* Check a write would succeed (segment and page), without writing. */
 static inline void mem_wr_check(struct cpu *c, int seg, uint32_t off, int size)

@@ -38,3 +38,9 @@ tests_test_cpu_moo_SOURCES = tests/test_cpu_moo.c tests/conformance/moo.c tests/
 	tests/testutil.c tests/testutil.h
 tests_test_cpu_moo_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_test_cpu_moo_LDADD = $(TEST_LDADD)
+
+check_PROGRAMS += tests/test_cpu_blocks
+TESTS += tests/test_cpu_blocks
+tests_test_cpu_blocks_SOURCES = tests/test_cpu_blocks.c tests/cpu_vm.h
+tests_test_cpu_blocks_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_test_cpu_blocks_LDADD = $(TEST_LDADD)

@@ -16,21 +16,40 @@
 #define PG_D   0x040u
 #define PG_PS  0x080u
 
+/* Derive the fast-path tags of an entry from its tag, permissions and host
+ * pointers. */
+static void tlb_set_fast(struct tlb_entry *e)
+{
+	uint32_t t = e->tag;
+	uint32_t r = e->host_r ? t : 1, w = e->host_w ? t : 1;
+	e->rtag[0] = e->rtag[1] = e->rtag[2] = r;
+	e->rtag[3] = (e->perm & TLB_USER_R) ? r : 1;
+	e->wtag[0] = e->wtag[1] = e->wtag[2] = (e->perm & TLB_SUP_W) ? w : 1;
+	e->wtag[3] = (e->perm & TLB_USER_W) ? w : 1;
+}
+
+/* Invalidate an entry (and its fast-path tags). */
+static inline void tlb_clear(struct tlb_entry *e)
+{
+	e->tag = 1;
+	e->host_r = e->host_w = NULL;
+	for (int k = 0; k < 4; k++)
+		e->rtag[k] = e->wtag[k] = 1;
+}
+
 void tlb_flush(struct cpu *c)
 {
 	c->fetch_page = 1;
 	cpu_fetch_reset(c);
-	for (unsigned k = 0; k < TLB_SIZE; k++) {
-		c->tlb[k].tag = 1;
-		c->tlb[k].host_r = c->tlb[k].host_w = NULL;
-	}
+	for (unsigned k = 0; k < TLB_SIZE; k++)
+		tlb_clear(&c->tlb[k]);
 }
 
 void tlb_flush_page(struct cpu *c, uint32_t lin)
 {
 	struct tlb_entry *e = &c->tlb[(lin >> 12) & (TLB_SIZE - 1)];
 	if (e->tag == (lin & ~0xfffu))
-		e->tag = 1;
+		tlb_clear(e);
 	c->fetch_page = 1;
 	cpu_fetch_reset(c);
 }
@@ -143,12 +162,19 @@ static struct tlb_entry *tlb_get(struct cpu *c, uint32_t lin, enum acc acc, int 
 	e->perm = perm;
 	e->host_r = mem_page_read_ptr(c->mem, phys);
 	e->host_w = mem_page_write_ptr(c->mem, phys);
+	tlb_set_fast(e);
 	return e;
 }
 
 uint32_t mmu_translate(struct cpu *c, uint32_t lin, enum acc acc, int user)
 {
 	return tlb_get(c, lin, acc, user)->phys | (lin & 0xfffu);
+}
+
+uint8_t *mmu_host_page(struct cpu *c, uint32_t lin, enum acc acc, int user)
+{
+	struct tlb_entry *e = tlb_get(c, lin, acc, user);
+	return acc == ACC_WRITE ? e->host_w : e->host_r;
 }
 
 static inline uint32_t host_load(const uint8_t *p, int size)
@@ -254,6 +280,8 @@ const uint8_t *mmu_code_page(struct cpu *c, uint32_t lin, uint32_t *phys)
 void tlb_drop_write_ptrs(struct cpu *c, uint32_t phys_page)
 {
 	for (unsigned k = 0; k < TLB_SIZE; k++)
-		if (c->tlb[k].phys == phys_page)
+		if (c->tlb[k].phys == phys_page) {
 			c->tlb[k].host_w = NULL;
+			tlb_set_fast(&c->tlb[k]);
+		}
 }

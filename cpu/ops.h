@@ -21,6 +21,10 @@ void op_UD(struct cpu *c, const struct insn *i);
 /* Raises #GP(0): instruction longer than 15 bytes (SDM Vol. 2 §2.1). */
 void op_TOOLONG(struct cpu *c, const struct insn *i);
 
+/* Jcc (JCC_Jb/Jw/Jd) with the condition tttn as a constant: the decoder
+ * picks op_jcc_cc[tttn] (handler H_JCC0 + tttn). */
+extern const insn_fn op_jcc_cc[16];
+
 /* Define the register and memory forms of an r/m handler from one body
  * `static inline void body(struct cpu *c, const struct insn *i, int mem, ...)`
  * so the form is a compile-time constant in each. */

@@ -22,6 +22,19 @@ void op_JCC_Jb(struct cpu *c, const struct insn *i)
 }
 void op_JCC_Jw(struct cpu *c, const struct insn *i) { op_JCC_Jb(c, i); }
 void op_JCC_Jd(struct cpu *c, const struct insn *i) { op_JCC_Jb(c, i); }
+#define JCC_CC(cc) \
+	static void op_JCC_cc##cc(struct cpu *c, const struct insn *i) \
+	{ \
+		if (flags_cond(c, cc)) \
+			jump_to(c, i, c->eip_next + i->imm); \
+	}
+JCC_CC(0) JCC_CC(1) JCC_CC(2) JCC_CC(3) JCC_CC(4) JCC_CC(5) JCC_CC(6) JCC_CC(7)
+JCC_CC(8) JCC_CC(9) JCC_CC(10) JCC_CC(11) JCC_CC(12) JCC_CC(13) JCC_CC(14) JCC_CC(15)
+const insn_fn op_jcc_cc[16] = {
+	op_JCC_cc0, op_JCC_cc1, op_JCC_cc2, op_JCC_cc3, op_JCC_cc4, op_JCC_cc5, op_JCC_cc6,
+	op_JCC_cc7, op_JCC_cc8, op_JCC_cc9, op_JCC_cc10, op_JCC_cc11, op_JCC_cc12, op_JCC_cc13,
+	op_JCC_cc14, op_JCC_cc15,
+};
 void op_JMP_Jb(struct cpu *c, const struct insn *i) { jump_to(c, i, c->eip_next + i->imm); }
 void op_JMP_Jw(struct cpu *c, const struct insn *i) { jump_to(c, i, c->eip_next + i->imm); }
 void op_JMP_Jd(struct cpu *c, const struct insn *i) { jump_to(c, i, c->eip_next + i->imm); }

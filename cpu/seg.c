@@ -35,7 +35,7 @@ void seg_update_checks(struct cpu *c, struct seg *s, int idx)
 		}
 	}
 	if (idx == SEG_CS)
-		cpu_fetch_reset(c);   /* the fetch window assumed the old CS/CPL */
+		cpu_fetch_reset(c);   /* block links assumed the old CS/CPL */
 }
 
 void seg_update_all(struct cpu *c)

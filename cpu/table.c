@@ -12,13 +12,13 @@
 
 const struct insn_info insn_table[INSN_COUNT] = {
 #define INSN(id, map, opc, reg, osz, asz, mn, o1, o2, o3, cost, attr) \
-	{ #id, mn, op_##id, op_##id, map, opc, reg, osz, asz, { o1, o2, o3 }, cost, attr, \
+	{ #id, mn, op_##id, op_##id, H_##id, H_##id, map, opc, reg, osz, asz, { o1, o2, o3 }, cost, attr, \
 	  HAS_MODRM(o1, o2, o3) },
 #define INSN_RM(id, map, opc, reg, osz, asz, mn, o1, o2, o3, cost, attr) \
-	{ #id, mn, op_##id##_R, op_##id##_M, map, opc, reg, osz, asz, { o1, o2, o3 }, cost, \
+	{ #id, mn, op_##id##_R, op_##id##_M, H_##id##_R, H_##id##_M, map, opc, reg, osz, asz, { o1, o2, o3 }, cost, \
 	  attr, 1 },
 #define INSN_M(id, map, opc, reg, osz, asz, mn, o1, o2, o3, cost, attr) \
-	{ #id, mn, op_UD, op_##id##_M, map, opc, reg, osz, asz, { o1, o2, o3 }, cost, attr, 1 },
+	{ #id, mn, op_UD, op_##id##_M, H_UD, H_##id##_M, map, opc, reg, osz, asz, { o1, o2, o3 }, cost, attr, 1 },
 #include "cpu/insn.def"
 #undef INSN
 #undef INSN_RM
