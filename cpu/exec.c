@@ -422,7 +422,7 @@ static void fetch_one(struct cpu *c, struct insn *out)
 	int n = avail < in_page ? avail : in_page;
 	for (int k = 0; k < n; k++)
 		buf[k] = host ? host[(phys & 0xfffu) + (unsigned)k]
-			      : (uint8_t)mem_read(c->mem, phys + (unsigned)k, 1);
+			      : (uint8_t)mem_fetch(c->mem, phys + (unsigned)k, 1);
 	int len = decode_insn(&c->dec, buf, n, code32, out);
 	if (len == DECODE_MORE && n < avail) {
 		for (int k = n; k < avail; k++)

@@ -64,9 +64,10 @@ void mmu_check_generation(struct cpu *c)
 	}
 }
 
+/* Page-structure reads are implicit: no data read watch sees them. */
 static uint32_t phys_rd32(struct cpu *c, uint32_t pa)
 {
-	return mem_read(c->mem, pa & c->a20_mask, 4);
+	return mem_fetch(c->mem, pa & c->a20_mask, 4);
 }
 
 static void phys_wr32(struct cpu *c, uint32_t pa, uint32_t v)
@@ -207,9 +208,10 @@ uint32_t lin_read(struct cpu *c, uint32_t lin, int size, int user)
 			return host_load(e->host_r + off, size);
 		return mem_read(c->mem, e->phys | off, size);
 	}
-	/* Crossing a page: translate both pages before reading anything. */
+	/* Crossing a page: translate both pages before reading anything. A
+	 * missing second page faults with CR2 = its first byte (as Bochs). */
 	uint32_t pa0 = mmu_translate(c, lin, ACC_READ, user);
-	uint32_t pa1 = mmu_translate(c, lin + (uint32_t)size - 1, ACC_READ, user) & ~0xfffu;
+	uint32_t pa1 = mmu_translate(c, (lin & ~0xfffu) + 0x1000u, ACC_READ, user);
 	uint32_t v = 0;
 	for (int k = 0; k < size; k++) {
 		uint32_t o = off + (uint32_t)k;
@@ -241,7 +243,7 @@ void lin_write(struct cpu *c, uint32_t lin, uint32_t v, int size, int user)
 		return;
 	}
 	uint32_t pa0 = mmu_translate(c, lin, ACC_WRITE, user);
-	uint32_t pa1 = mmu_translate(c, lin + (uint32_t)size - 1, ACC_WRITE, user) & ~0xfffu;
+	uint32_t pa1 = mmu_translate(c, (lin & ~0xfffu) + 0x1000u, ACC_WRITE, user);
 	for (int k = 0; k < size; k++) {
 		uint32_t o = off + (uint32_t)k;
 		uint32_t pa = o < 0x1000u ? pa0 + (uint32_t)k : pa1 + (o - 0x1000u);
@@ -255,7 +257,7 @@ void lin_check_write(struct cpu *c, uint32_t lin, int size, int user)
 		return;
 	mmu_translate(c, lin, ACC_WRITE, user);
 	if ((lin & 0xfffu) + (unsigned)size > 0x1000u)
-		mmu_translate(c, lin + (uint32_t)size - 1, ACC_WRITE, user);
+		mmu_translate(c, (lin & ~0xfffu) + 0x1000u, ACC_WRITE, user);
 }
 
 uint8_t lin_fetch8(struct cpu *c, uint32_t lin)

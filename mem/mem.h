@@ -266,7 +266,8 @@ void mem_set_hooks(struct mem *m, const struct mem_hooks *h);
  * the debugger's, not guest state: what the guest reads is unchanged. */
 int mem_watch_add(struct mem *m, uint64_t pa, uint64_t len);
 void mem_watch_remove(struct mem *m, int handle);
-/* An instruction fetch: mem_read without the watch_read hook. */
+/* An instruction fetch or another implicit CPU read (a page-table walk):
+ * mem_read without the watch_read hook. */
 uint32_t mem_fetch(struct mem *m, uint64_t pa, int size);
 /* For debuggers: mem_page_read_ptr as if no read watch were set (a watched
  * page's RAM or ROM is still plain memory to look at). */

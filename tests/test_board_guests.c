@@ -126,13 +126,11 @@ Test(board_guests, paging)
 	board_free(&b);
 }
 
-/* XXX: CPU bug (cpu/mmu.c lin_read/lin_write): an access that straddles into
- * a not-present page translates the second page at lin + size - 1, so CR2 is
- * the access's last byte (0x306001 for a dword at 0x305ffe) instead of the
- * first byte of the missing page (0x306000, as Bochs and QEMU report). */
+/* An access that straddles into a not-present page faults with CR2 = the
+ * first byte of the missing page (0x306000 for a dword at 0x305ffe, as
+ * Bochs and QEMU report), not the access's last byte. */
 Test(board_guests, paging_straddle_cr2)
 {
-	cr_skip_test("cpu/mmu.c: CR2 of a page-straddling access is its last byte, not the page start");
 	struct board b;
 	run_guest_variant(&b, "board_paging", ENTRY_FLAT32, 16, 1);
 	cr_expect_str_eq(b.out ? b.out : "", "paging straddle ok");

@@ -167,6 +167,14 @@ Test(gdbstub, registers_memory_and_breakpoints, .timeout = 60)
 	cr_expect_str_eq(ask(&s, "z3,f6f28,4", NULL), "OK");
 	cr_expect_null(dbg_bp_first(d), "z3 removed it");
 	cr_expect_not_null(mem_page_read_ptr(machine_mem(m), 0xf6000), "and its mem/ watch");
+	/* Instruction fetches are not data reads: a read watch on the code of
+	 * the next instructions (decoded again through the watched page) stays
+	 * silent while they run. */
+	cr_expect_str_eq(ask(&s, "Z3,fe062,8", NULL), "OK");
+	dbg_resume(d, cpu_icount(machine_cpu(m)) + 3, UINT64_MAX, 0, &st);
+	cr_expect_eq(st.kind, DBG_STOP_DONE, "stopped for %d: %s", st.kind, st.detail);
+	cr_expect_eq(cpu_icount(machine_cpu(m)), 5);
+	cr_expect_str_eq(ask(&s, "z3,fe062,8", NULL), "OK");
 	ask(&s, "s", &act);
 	cr_expect_eq(act, GDB_STEP);
 	ask(&s, "k", &act);
