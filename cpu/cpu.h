@@ -169,6 +169,10 @@ void cpu_set_seg(struct cpu *cpu, enum cpu_seg s, const struct cpu_segment *seg)
 
 /* Drop every decoded instruction and TLB entry (loaders, snapshots). */
 void cpu_flush_caches(struct cpu *cpu);
+/* Forget the TLB's host write pointers, keeping its translations: the next
+ * write to each page asks mem/ again (mem_page_write_ptr marks the page
+ * written, for incremental RAM hashing). Nothing the guest sees changes. */
+void cpu_tlb_drop_write_ptrs(struct cpu *cpu);
 
 /* Architectural state serialisation (hashes, snapshots), little-endian,
  * field by field in the order documented in docs/cpu.md, lazy flags

@@ -184,6 +184,7 @@ struct cpu {
 	uint32_t wr_pa;        /* CPU write being passed to mem/ (code-write handler) */
 	unsigned wr_len;
 	uint64_t mem_gen;
+	uint64_t host_gen;     /* mem_host_generation() the TLB's host pointers are of */
 	uint32_t a20_mask;
 	struct block_cache *bc;
 	int logged_unimpl;

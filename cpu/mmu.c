@@ -54,8 +54,36 @@ void tlb_flush_page(struct cpu *c, uint32_t lin)
 	cpu_fetch_reset(c);
 }
 
+void cpu_tlb_drop_write_ptrs(struct cpu *c)
+{
+	for (unsigned k = 0; k < TLB_SIZE; k++) {
+		struct tlb_entry *e = &c->tlb[k];
+		e->host_w = NULL;
+		tlb_set_fast(e);
+	}
+}
+
+/* Fast pointers changed under valid translations (mem_host_generation):
+ * take them again, keeping the translations (a flush would be visible to
+ * the guest through accessed/dirty bits and stale entries). Write pointers
+ * come back lazily, at the next write to each page. */
+static void tlb_refresh_host(struct cpu *c)
+{
+	c->host_gen = mem_host_generation(c->mem);
+	for (unsigned k = 0; k < TLB_SIZE; k++) {
+		struct tlb_entry *e = &c->tlb[k];
+		if (e->tag & 1)
+			continue;
+		e->host_r = mem_page_read_ptr(c->mem, e->phys);
+		e->host_w = NULL;
+		tlb_set_fast(e);
+	}
+}
+
 void mmu_check_generation(struct cpu *c)
 {
+	if (mem_host_generation(c->mem) != c->host_gen)
+		tlb_refresh_host(c);
 	uint64_t g = mem_generation(c->mem);
 	if (g != c->mem_gen) {
 		c->mem_gen = g;
@@ -175,6 +203,8 @@ uint32_t mmu_translate(struct cpu *c, uint32_t lin, enum acc acc, int user)
 uint8_t *mmu_host_page(struct cpu *c, uint32_t lin, enum acc acc, int user)
 {
 	struct tlb_entry *e = tlb_get(c, lin, acc, user);
+	if (acc == ACC_WRITE && !e->host_w && (e->host_w = mem_page_write_ptr(c->mem, e->phys)))
+		tlb_set_fast(e);
 	return acc == ACC_WRITE ? e->host_w : e->host_r;
 }
 
@@ -236,6 +266,8 @@ void lin_write(struct cpu *c, uint32_t lin, uint32_t v, int size, int user)
 	uint32_t off = lin & 0xfffu;
 	if (off + (unsigned)size <= 0x1000u) {
 		struct tlb_entry *e = tlb_get(c, lin, ACC_WRITE, user);
+		if (!e->host_w && (e->host_w = mem_page_write_ptr(c->mem, e->phys)))
+			tlb_set_fast(e);   /* dropped by cpu_tlb_drop_write_ptrs */
 		if (e->host_w)
 			host_store(e->host_w + off, v, size);
 		else

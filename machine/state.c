@@ -50,11 +50,10 @@ uint64_t machine_hash_cpu(struct machine *m)
 uint64_t machine_hash_ram(struct machine *m)
 {
 	uint64_t h = mem_ram_hash(m->mem);
-	/* Writing CR3 with its own value flushes the TLB and nothing else
-	 * (no decoded code is dropped): the next write to each page asks
-	 * mem_page_write_ptr again, which marks the page.
-	 * XXX: a narrower cpu_flush_tlb() is asked of the CPU owner. */
-	cpu_set_reg(m->cpu, CPU_CR3, cpu_get_reg(m->cpu, CPU_CR3));
+	/* The next write to each page must ask mem_page_write_ptr again, which
+	 * marks the page; the TLB keeps its translations, so hashing (every
+	 * checkpoint, info hashes) changes nothing the guest can see. */
+	cpu_tlb_drop_write_ptrs(m->cpu);
 	return h;
 }
 

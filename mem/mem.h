@@ -51,6 +51,10 @@ uint8_t *mem_page_write_ptr(struct mem *m, uint64_t pa);
 /* Moves whenever the flattened view changes (layout, PAM, SMRAM, A20 is the
  * CPU's own business). Cached translations are stale when it differs. */
 uint64_t mem_generation(const struct mem *m);
+/* Moves on when some page's fast pointers changed but the guest-visible map
+ * did not (a debugger's read watch): a TLB refreshes its host pointers and
+ * keeps its translations, so what the guest sees stays as without it. */
+uint64_t mem_host_generation(const struct mem *m);
 
 /* ---- code-page tracking (self-modifying code, rom_reset) ---- */
 
@@ -261,9 +265,10 @@ void mem_set_hooks(struct mem *m, const struct mem_hooks *h);
 /* Watch reads of physical [pa, pa+len): returns a handle >= 0, or -ENOSPC
  * (MEM_MAX_WATCH in use) / -EINVAL (len 0, or not below 4 GiB). Pages that
  * hold a watch give no fast read pointer (mem_page_read_ptr returns NULL and
- * mem_generation() changes, so a CPU TLB drops its pointers), so every read
- * there goes through mem_read, which fires the watch_read hook. Watches are
- * the debugger's, not guest state: what the guest reads is unchanged. */
+ * mem_host_generation() changes, so a CPU TLB refreshes its pointers), so
+ * every read there goes through mem_read, which fires the watch_read hook.
+ * Watches are the debugger's, not guest state: what the guest reads, and
+ * its TLB's contents, are unchanged. */
 int mem_watch_add(struct mem *m, uint64_t pa, uint64_t len);
 void mem_watch_remove(struct mem *m, int handle);
 /* An instruction fetch or another implicit CPU read (a page-table walk):

@@ -79,6 +79,7 @@ struct mem {
 	struct mem_page *pages;     /* MEM_LOW_PAGES entries */
 	uint64_t *code_bits;        /* one bit per low page */
 	uint64_t generation;
+	uint64_t host_generation;   /* fast pointers changed, the map did not */
 
 	/* Read watches (mem/watch.c): ranges, and their low pages, which get
 	 * no fast read pointer so CPU reads reach mem_read's slow path. */

@@ -16,7 +16,8 @@ int mem_watch_page(const struct mem *m, uint64_t page)
 }
 
 /* Recompute the page bits from the ranges, refill the pages whose bit
- * changed, and move the generation on so TLBs drop their pointers. */
+ * changed, and move the host generation on so TLBs refresh their pointers
+ * (not the map generation: translations are the guest's business). */
 static void watch_rebuild(struct mem *m, uint64_t lo, uint64_t hi)
 {
 	uint64_t first = lo >> MEM_PAGE_SHIFT, last = (hi - 1) >> MEM_PAGE_SHIFT;
@@ -33,7 +34,12 @@ static void watch_rebuild(struct mem *m, uint64_t lo, uint64_t hi)
 			m->watch_bits[p >> 6] &= ~(1ull << (p & 63));
 		mem_page_refresh(m, p);
 	}
-	m->generation++;
+	m->host_generation++;
+}
+
+uint64_t mem_host_generation(const struct mem *m)
+{
+	return m->host_generation;
 }
 
 int mem_watch_add(struct mem *m, uint64_t pa, uint64_t len)
