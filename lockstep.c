@@ -61,7 +61,7 @@ static const char global_help[] =
 "  2    usage or input error (bad option, missing or invalid file)\n"
 "  3    the guest is dead or hung (cli; hlt, icount cap, reset loop)\n"
 "  125  cannot test (for git bisect run)\n"
-"  130  run stopped by SIGINT/SIGTERM (a recording is finished first)\n"
+"  130  run stopped by SIGINT, SIGTERM or SIGHUP (a recording is finished first)\n"
 "  v    run/replay: the guest wrote v != 0 to port 0xF4\n"
 "\n"
 "Environment:\n"
@@ -408,7 +408,9 @@ static int stop_status(struct machine *m, enum machine_stop why)
 }
 
 /* The monitor on m (recording through rec when given); then the recording
- * is finished and everything freed. Returns the exit status. */
+ * is finished and everything freed. Returns the exit status. monitor_main
+ * handles SIGTERM and SIGHUP itself (it stops the guest, leaves the prompt
+ * and returns 130), so the recording is finished here either way. */
 static int monitor_and_finish(const char *cmd, struct machine *m, struct recorder *rec,
 			      struct run_opts *o, char *demo)
 {

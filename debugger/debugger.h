@@ -35,7 +35,9 @@ struct monitor_options {
  * ownership of m. Returns the process exit status: the value given to
  * `quit N`, else 1 when a command failed in a non-interactive session,
  * else 0 (1 also when the replay diverged); 2 for an unusable option (bad
- * --gdb address, unreadable script). */
+ * --gdb address, unreadable script); 130 when SIGTERM or SIGHUP ended the
+ * session (the guest is stopped and the prompt left, for the caller to
+ * finish a recording; handlers installed for the session's duration). */
 int monitor_main(struct machine *m, const struct monitor_options *o);
 
 #endif

@@ -6,6 +6,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,7 +40,8 @@ const struct mon_cmd mon_cmds[] = {
 	{ "run-to", "", mon_cmd_run_to, "run-to icount N",
 	  "Continue until exactly N instructions have retired (breakpoints still stop).", 0 },
 	{ "reset", "", mon_cmd_reset, "reset",
-	  "System reset (as 0xCF9 hard reset): CPU, devices, PAM; RAM and CMOS survive.", 0 },
+	  "System reset: CPU, devices, PAM; RAM and CMOS survive. A new boot starts (traced "
+	  "as a SYSTEM_RESET with cause monitor).", 0 },
 	{ "break", "b pb vb", mon_cmd_break,
 	  "break PHYS | SEG:OFF | int N | io PORT[-PORT] [r|w|rw] | mode | milestone NAME "
 	  "[if EXPR]",
@@ -309,6 +311,34 @@ static char **complete(const char *text, int start, int end)
 	return v;
 }
 
+/* ---- SIGTERM and SIGHUP: leave the session cleanly ---- */
+
+/* The session a SIGTERM or SIGHUP ends (one at a time): the handler stops
+ * the running guest (or the replay's seek), and the prompt is left at the
+ * next line, so the caller finishes a recording. The front end's own
+ * global state, outside the emulation path. */
+static volatile sig_atomic_t term_signal;
+static struct machine *volatile term_machine;
+static struct replay_session *volatile term_replay;
+static volatile sig_atomic_t term_close_stdin;
+
+static void on_term(int sig)
+{
+	term_signal = sig;
+	if (term_replay)
+		replay_session_interrupt(term_replay);
+	if (term_machine)
+		machine_request_stop(term_machine, sig);
+	/* A read of piped commands must end too, even one about to start. */
+	if (term_close_stdin)
+		close(0);
+}
+
+static int leaving(const struct monitor *mon)
+{
+	return mon->quit || term_signal;
+}
+
 /* ---- input ---- */
 
 static void history_path(const struct monitor_options *o, char *buf, size_t len)
@@ -331,7 +361,7 @@ static void run_lines(struct monitor *mon, FILE *f)
 	size_t cap = 0;
 	ssize_t n;
 
-	while (!mon->quit && (n = getline(&line, &cap, f)) >= 0) {
+	while (!leaving(mon) && (n = getline(&line, &cap, f)) >= 0) {
 		while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 			line[--n] = 0;
 		const char *p = line;
@@ -356,7 +386,9 @@ static void run_readline(struct monitor *mon, const struct monitor_options *o)
 	stifle_history(1000);
 	if (hist[0])
 		read_history(hist);
-	while (!mon->quit && (line = readline(PROMPT))) {
+	/* readline (8.x) returns at a SIGTERM or SIGHUP, after passing it to
+	 * on_term. */
+	while (!leaving(mon) && (line = readline(PROMPT))) {
 		const char *p = line;
 		while (*p == ' ' || *p == '\t')
 			p++;
@@ -376,12 +408,18 @@ static void run_readline(struct monitor *mon, const struct monitor_options *o)
 }
 
 /* run --monitor --record: the recorder runs the machine and records the
- * monitor's writes. */
+ * monitor's writes. A write error stops the run and says why. */
 static enum machine_stop run_recording(void *opaque, const struct machine_until *until, char *note,
 				       size_t notelen)
 {
+	enum machine_stop why = recorder_run(opaque, until);
+	const char *e = recorder_error(opaque);
+
 	note[0] = 0;
-	return recorder_run(opaque, until);
+	if (e)
+		snprintf(note, notelen, "the recording failed: %s; the machine cannot run on "
+			 "(quit ends the session)", e);
+	return why;
 }
 
 static void record_write(void *opaque, int kind, uint64_t addr, const uint8_t *data, uint32_t len)
@@ -392,6 +430,7 @@ static void record_write(void *opaque, int kind, uint64_t addr, const uint8_t *d
 int monitor_main(struct machine *m, const struct monitor_options *o)
 {
 	struct monitor mon = { .m = m, .out = stdout };
+	struct sigaction sa, old_term, old_hup;
 	int status;
 
 	mon.d = dbg_new(m);
@@ -410,6 +449,15 @@ int monitor_main(struct machine *m, const struct monitor_options *o)
 		dbg_free(mon.d);
 		return 2;
 	}
+	term_signal = 0;
+	term_machine = m;
+	term_replay = o->replay;
+	term_close_stdin = !isatty(0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;   /* no SA_RESTART: a blocked read returns */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, &old_term);
+	sigaction(SIGHUP, &sa, &old_hup);
 	fprintf(mon.out, "%s\n", o->banner ? o->banner
 		: "lockstep monitor: the machine is stopped; help lists the commands");
 	mon_print_where(&mon);
@@ -417,25 +465,27 @@ int monitor_main(struct machine *m, const struct monitor_options *o)
 	if (o->gdb) {
 		int r = gdbstub_serve(mon.d, o->gdb, mon.out);
 		if (r < 0) {
-			dbg_free(mon.d);
-			return 2;
+			status = 2;
+			goto out;
 		}
 		if (r > 0) {
 			mon.quit = 1;   /* gdb killed the session */
 			mon.status = -1;
 		}
 	}
-	if (o->script && !mon.quit) {
+	if (o->script && !leaving(&mon)) {
 		FILE *f = fopen(o->script, "r");
 		if (f) {
 			run_lines(&mon, f);
 			fclose(f);
 		}
 	}
-	if (!mon.quit && o->batch) {
+	if (leaving(&mon)) {
+		/* quit, or a signal */
+	} else if (o->batch) {
 		if (!o->script && !isatty(0))
 			run_lines(&mon, stdin);   /* lockstep monitor --batch < commands */
-	} else if (!mon.quit) {
+	} else {
 		mon.interactive = isatty(0);
 		if (mon.interactive)
 			run_readline(&mon, o);
@@ -450,6 +500,16 @@ int monitor_main(struct machine *m, const struct monitor_options *o)
 		if (replay_session_summary(o->replay, sum, sizeof(sum)))
 			status = 1;
 	}
+	if (term_signal) {
+		fprintf(stderr, "lockstep monitor: %s: leaving\n",
+			term_signal == SIGHUP ? "SIGHUP" : "SIGTERM");
+		status = 130;
+	}
+out:
+	sigaction(SIGTERM, &old_term, NULL);
+	sigaction(SIGHUP, &old_hup, NULL);
+	term_machine = NULL;
+	term_replay = NULL;
 	dbg_free(mon.d);
 	return status;
 }

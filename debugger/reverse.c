@@ -39,6 +39,7 @@ struct bp_counts {
 	int id;
 	uint64_t hits, ignore;     /* before the command */
 	uint64_t new_hits, new_ignore;
+	int enabled;
 };
 
 /* A hit the scan saw: where, and which breakpoint. */
@@ -58,7 +59,8 @@ struct scan {
 	uint64_t searched;         /* [searched, from) held no hit that stops */
 };
 
-enum { SCAN_NONE, SCAN_FOUND, SCAN_INTERRUPTED, SCAN_ERROR };
+/* SCAN_DIVERGED: the replay diverged on the way; *out is that stop. */
+enum { SCAN_NONE, SCAN_FOUND, SCAN_INTERRUPTED, SCAN_ERROR, SCAN_DIVERGED };
 
 static struct bp_counts *counts_of(struct scan *sc, int id)
 {
@@ -71,6 +73,14 @@ static struct bp_counts *counts_of(struct scan *sc, int id)
 static int interrupted(struct scan *sc, const struct dbg_stop *st)
 {
 	return st->kind == DBG_STOP_INTERRUPTED || replay_session_interrupted(sc->s);
+}
+
+/* The seek to an interval found a divergence (its note is in out->detail):
+ * the scan stops and reports it, once. */
+static int diverged(struct dbg_stop *out)
+{
+	out->kind = DBG_STOP_REPLAY;
+	return SCAN_DIVERGED;
 }
 
 /* Run from start to end with every ignore count at 0, recording the hits
@@ -87,6 +97,8 @@ static int scan_interval(struct scan *sc, uint64_t start, uint64_t end, struct d
 		return SCAN_ERROR;
 	if (r > 0)
 		return SCAN_INTERRUPTED;
+	if (out->detail[0])
+		return diverged(out);
 	for (;;) {
 		/* A Ctrl-C while nothing ran (a snapshot load clears the
 		 * machine's stop request) must not wait for a whole interval. */
@@ -95,6 +107,11 @@ static int scan_interval(struct scan *sc, uint64_t start, uint64_t end, struct d
 		dbg_resume(sc->d, end, UINT64_MAX, 0, &st);
 		if (interrupted(sc, &st))
 			return SCAN_INTERRUPTED;
+		if (st.kind == DBG_STOP_REPLAY) {
+			/* A divergence is reported once, where it was found. */
+			*out = st;
+			return SCAN_DIVERGED;
+		}
 		if (st.kind != DBG_STOP_BREAK)
 			return SCAN_NONE;
 		if (now(sc->d) >= sc->floor && now(sc->d) < sc->from) {
@@ -142,12 +159,18 @@ static int land_on_hit(struct scan *sc, uint64_t start, const struct hit *h, str
 
 	if (r)
 		return r < 0 ? SCAN_ERROR : SCAN_INTERRUPTED;
+	if (out->detail[0])
+		return diverged(out);
 	do {
 		if (replay_session_interrupted(sc->s))
 			return SCAN_INTERRUPTED;
 		dbg_resume(sc->d, h->icount, UINT64_MAX, 0, &st);
 		if (interrupted(sc, &st))
 			return SCAN_INTERRUPTED;
+		if (st.kind == DBG_STOP_REPLAY) {
+			*out = st;
+			return SCAN_DIVERGED;
+		}
 	} while (st.kind == DBG_STOP_BREAK && now(sc->d) < h->icount);
 	if (now(sc->d) != h->icount || st.kind != DBG_STOP_BREAK || st.bp_id != h->bp_id) {
 		snprintf(out->detail, sizeof(out->detail), "the replay did not repeat the hit of "
@@ -179,11 +202,15 @@ static int scan_back(struct scan *sc, struct dbg_stop *out)
 		snprintf(out->detail, sizeof(out->detail), "out of memory");
 		return SCAN_ERROR;
 	}
-	/* The scan's runs must see every hit and not count them. */
+	/* The scan's runs must see every hit and not count them. A temporary
+	 * breakpoint (until) belongs to a forward run: going back it neither
+	 * stops nor is used up. */
 	for (struct dbg_bp *bp = dbg_bp_first(sc->d); bp; bp = bp->next) {
 		sc->counts[sc->ncounts++] = (struct bp_counts){ bp->id, bp->hits, bp->ignore,
-							       bp->hits, bp->ignore };
+							       bp->hits, bp->ignore, bp->enabled };
 		bp->ignore = 0;
+		if (bp->temporary)
+			bp->enabled = 0;
 	}
 	sc->searched = sc->from;
 	/* An interval (start, end] holds the hits at icounts after its start
@@ -205,10 +232,12 @@ static int scan_back(struct scan *sc, struct dbg_stop *out)
 	for (size_t i = 0; i < sc->ncounts; i++) {
 		struct dbg_bp *bp = dbg_bp_find(sc->d, sc->counts[i].id);
 		const struct bp_counts *c = &sc->counts[i];
+		int undo = r == SCAN_INTERRUPTED || r == SCAN_ERROR || r == SCAN_DIVERGED;
 		if (!bp)
 			continue;
-		bp->hits = r == SCAN_INTERRUPTED || r == SCAN_ERROR ? c->hits : c->new_hits;
-		bp->ignore = r == SCAN_INTERRUPTED || r == SCAN_ERROR ? c->ignore : c->new_ignore;
+		bp->hits = undo ? c->hits : c->new_hits;
+		bp->ignore = undo ? c->ignore : c->new_ignore;
+		bp->enabled = c->enabled;
 	}
 	free(sc->counts);
 	free(sc->hits);
@@ -251,6 +280,7 @@ int dbg_reverse_step(struct dbg *d, uint64_t n, struct dbg_stop *out)
 	if (ic > 0 && any_enabled(d)) {
 		switch (scan_back(&sc, out)) {
 		case SCAN_FOUND:
+		case SCAN_DIVERGED:
 			return 0;
 		case SCAN_INTERRUPTED:
 			report_interrupt(&sc, out);
@@ -291,6 +321,7 @@ int dbg_reverse_continue(struct dbg *d, struct dbg_stop *out)
 	replay_session_clear_interrupt(sc.s);
 	switch (scan_back(&sc, out)) {
 	case SCAN_FOUND:
+	case SCAN_DIVERGED:
 		return 0;
 	case SCAN_INTERRUPTED:
 		report_interrupt(&sc, out);

@@ -165,6 +165,16 @@ uint64_t machine_milestone_icount(const struct machine *m, enum milestone id);
 uint64_t machine_vtime_cap(const struct machine *m);
 void machine_set_vtime_cap(struct machine *m, uint64_t cap);
 
+/* Let the halted CPU idle until virtual time reaches `cycles`, as HLT does
+ * in machine_run (the timers due on the way fire at their deadlines), with
+ * no instruction retired: replay re-creates with it the idle time a
+ * recording ended or took input in (trace INPUT kind idle). Fails with a
+ * one-line message, leaving the machine wherever it got to, when the CPU
+ * is not halted, cycles lies in the past, interrupts are disabled (nothing
+ * could advance time), or an interrupt wakes the CPU first. A pending stop
+ * request survives it. Returns 0 or -1. */
+int machine_idle_until(struct machine *m, uint64_t cycles, char *err, size_t errlen);
+
 /* Write out buffered guest output (unfinished debug-console lines). */
 void machine_flush_output(struct machine *m);
 

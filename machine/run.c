@@ -211,6 +211,60 @@ enum machine_stop machine_run(struct machine *m, const struct machine_until *unt
 	}
 }
 
+int machine_idle_until(struct machine *m, uint64_t cycles, char *err, size_t errlen)
+{
+	struct machine_until u = { UNTIL_VTIME, cycles };
+	uint64_t ic = cpu_icount(m->cpu), cap = m->opt.icount_cap;
+	int req = m->stop_requested, sig = m->stop_signal;
+	enum machine_stop r = MACHINE_STOP_UNTIL;
+
+	if (!cpu_halted(m->cpu)) {
+		snprintf(err, errlen, "the CPU is not halted");
+		return -1;
+	}
+	if (cycles < clock_now(m->clock)) {
+		snprintf(err, errlen, "virtual time is at cycle %" PRIu64 ", past %" PRIu64,
+			 clock_now(m->clock), cycles);
+		return -1;
+	}
+	if (cycles == clock_now(m->clock))
+		return 0;
+	if (!(cpu_get_reg(m->cpu, CPU_EFLAGS) & 0x200)) {
+		snprintf(err, errlen, "the CPU is halted with interrupts disabled: virtual time "
+			 "cannot advance");
+		return -1;
+	}
+	/* machine_run's HLT loop to the virtual-time target, allowed to retire
+	 * one instruction only to notice a wake-up. Stop requests wait. */
+	m->stop_requested = 0;
+	m->stop_signal = 0;
+	m->opt.icount_cap = ic + 1;
+	while (clock_now(m->clock) < cycles && cpu_icount(m->cpu) == ic) {
+		r = machine_run(m, &u);
+		if (r == MACHINE_STOP_REQUEST || r == MACHINE_STOP_SIGNAL) {
+			req = 1;
+			sig = sig ? sig : r == MACHINE_STOP_SIGNAL;
+			continue;
+		}
+		break;
+	}
+	m->opt.icount_cap = cap;
+	m->stop_requested = req;
+	m->stop_signal = sig;
+	if (req)
+		cpu_request_stop(m->cpu);
+	if (cpu_icount(m->cpu) != ic) {
+		snprintf(err, errlen, "an interrupt woke the CPU before cycle %" PRIu64, cycles);
+		return -1;
+	}
+	if (clock_now(m->clock) != cycles) {
+		snprintf(err, errlen, "idling stopped at cycle %" PRIu64 " before cycle %" PRIu64
+			 " (%s)", clock_now(m->clock), cycles, machine_stop_name(r));
+		return -1;
+	}
+	return 0;
+}
+
 uint64_t machine_vtime_cap(const struct machine *m)
 {
 	return m->opt.vtime_cap;

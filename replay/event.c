@@ -42,7 +42,7 @@ static const char *const int_kind_names[TRACE_INT_KIND_END] = {
 };
 
 static const char *const input_kind_names[TRACE_INPUT_KIND_END] = {
-	"serial", "key", "monitor-mem", "monitor-reg",
+	"serial", "key", "monitor-mem", "monitor-reg", "idle",
 };
 
 int trace_event_in_format(const struct trace_event *ev, uint32_t version)
@@ -53,6 +53,7 @@ int trace_event_in_format(const struct trace_event *ev, uint32_t version)
 	case TRACE_EV_SMM: return 0;
 	case TRACE_EV_IO: return !ev->u.io.mmio;
 	case TRACE_EV_MILESTONE: return ev->u.milestone.id != TRACE_MS_SHADOW_DONE;
+	case TRACE_EV_INPUT: return ev->u.input.kind != TRACE_INPUT_IDLE;
 	default: return 1;
 	}
 }
@@ -179,6 +180,8 @@ int trace_event_check(const struct trace_event *ev, char *err, size_t errlen)
 			return bad(err, errlen, "input length", ev->u.input.len);
 		if (ev->u.input.len && !ev->u.input.data)
 			return bad(err, errlen, "input data (NULL) of length", ev->u.input.len);
+		if (ev->u.input.kind == TRACE_INPUT_IDLE && ev->u.input.len)
+			return bad(err, errlen, "idle input length", ev->u.input.len);
 		return 0;
 	case TRACE_EV_MILESTONE:
 		if ((unsigned)ev->u.milestone.id >= TRACE_MS_END)

@@ -74,6 +74,8 @@ enum trace_input_kind {
 	TRACE_INPUT_KEY = 1,          /* keyboard scancode bytes */
 	TRACE_INPUT_MONITOR_MEM = 2,  /* monitor wrote bytes at physical address addr */
 	TRACE_INPUT_MONITOR_REG = 3,  /* monitor wrote register number addr (bytes LE) */
+	TRACE_INPUT_IDLE = 4,         /* the halted CPU idled until cycle addr (no bytes;
+				       * format 2 on) */
 	TRACE_INPUT_KIND_END
 };
 
@@ -141,8 +143,9 @@ struct trace_event {
 };
 
 /* Whether trace format `version` has ev at all: format 1 had no SMM events,
- * no MMIO writes among the IO events and no shadow-done milestone. Comparing
- * traces of two versions drops what the older one cannot have. */
+ * no MMIO writes among the IO events, no shadow-done milestone and no idle
+ * input. Comparing traces of two versions drops what the older one cannot
+ * have. */
 int trace_event_in_format(const struct trace_event *ev, uint32_t version);
 
 /* Uppercase name of a kind ("IO"), or NULL when out of range. */

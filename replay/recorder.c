@@ -34,6 +34,10 @@ struct recorder {
 	uint8_t io_ports[0x10000 / 8];
 	int error;
 	char errmsg[300];
+	/* A state replay reaches by itself at its icount: right after an
+	 * instruction retired (a slice that ended at an icount), or the last
+	 * idle input. A halted CPU found elsewhere may have idled past it. */
+	uint64_t still_icount, still_cycles;
 };
 
 void recorder_options_init(struct recorder_options *o)
@@ -186,6 +190,7 @@ struct recorder *recorder_attach(struct machine *m, const struct machine_config 
 		return NULL;
 	}
 	r->m = m;
+	r->still_icount = UINT64_MAX;
 	r->every = o->checkpoint_every ? o->checkpoint_every : RECORDER_DEFAULT_CHECKPOINT_EVERY;
 	r->snap_every = o->snapshot_every;
 	if (parse_io_list(o->trace_io, r->io_ports, &r->io_all, &r->io_none, err, errlen))
@@ -261,6 +266,28 @@ fail:
 	return NULL;
 }
 
+/* Virtual time a halted CPU spent idle since its HLT retired is in the
+ * state (cycles, timers fired on the way) but not in the icount replay
+ * goes by: record it as an idle input before input arrives or the
+ * recording ends there. Slice boundaries never need one (they come right
+ * after an instruction retired). */
+static void note_idle(struct recorder *r)
+{
+	struct cpu *c = machine_cpu(r->m);
+	struct trace_event ev = { .kind = TRACE_EV_INPUT };
+
+	if (r->error || !cpu_halted(c) || !(cpu_get_reg(c, CPU_EFLAGS) & 0x200))
+		return;
+	ev.icount = cpu_icount(c);
+	ev.u.input.kind = TRACE_INPUT_IDLE;
+	ev.u.input.addr = machine_vtime(r->m);
+	if (ev.icount == r->still_icount && ev.u.input.addr == r->still_cycles)
+		return;
+	observer_emit(&r->obs, &ev);
+	r->still_icount = ev.icount;
+	r->still_cycles = ev.u.input.addr;
+}
+
 /* Inject every scripted input that is due now. */
 static void inject_due(struct recorder *r)
 {
@@ -277,8 +304,10 @@ static void inject_due(struct recorder *r)
 
 enum machine_stop recorder_run(struct recorder *r, const struct machine_until *until)
 {
+	if (r->error)
+		return MACHINE_STOP_REQUEST;
 	for (;;) {
-		uint64_t bound = r->next_cp, ic;
+		uint64_t bound = r->next_cp, ic, ic0 = cpu_icount(machine_cpu(r->m));
 		enum machine_stop why;
 		int at;
 
@@ -288,11 +317,16 @@ enum machine_stop recorder_run(struct recorder *r, const struct machine_until *u
 		    r->inputs.items[r->next_input].at < bound)
 			bound = r->inputs.items[r->next_input].at;
 		why = machine_run_slice(r->m, until, bound, &at);
+		ic = cpu_icount(machine_cpu(r->m));
+		if (ic != ic0 && (at || why == MACHINE_STOP_CAP ||
+				  (why == MACHINE_STOP_UNTIL && until && until->kind == UNTIL_ICOUNT))) {
+			r->still_icount = ic;
+			r->still_cycles = machine_vtime(r->m);
+		}
 		if (r->error)
 			return MACHINE_STOP_REQUEST;
 		if (!at)
 			return why;
-		ic = cpu_icount(machine_cpu(r->m));
 		if (ic == r->next_cp) {
 			write_checkpoint(r);
 			r->next_cp += r->every;
@@ -305,8 +339,14 @@ enum machine_stop recorder_run(struct recorder *r, const struct machine_until *u
 	}
 }
 
+const char *recorder_error(const struct recorder *r)
+{
+	return r->error ? r->errmsg : NULL;
+}
+
 int recorder_inject_serial(struct recorder *r, const uint8_t *buf, size_t len)
 {
+	note_idle(r);
 	return observer_inject_input(&r->obs, TRACE_INPUT_SERIAL, buf, (uint32_t)len);
 }
 
@@ -315,6 +355,7 @@ int recorder_monitor_input(struct recorder *r, int kind, uint64_t addr, const ui
 {
 	struct trace_event ev = { .kind = TRACE_EV_INPUT };
 
+	note_idle(r);
 	if (r->error)
 		return -1;
 	ev.icount = cpu_icount(machine_cpu(r->m));
@@ -331,6 +372,7 @@ int recorder_finish(struct recorder *r, enum machine_stop why, char *err, size_t
 	int rc = 0;
 
 	(void)why;
+	note_idle(r);
 	if (!r->error)
 		write_checkpoint(r);
 	observer_detach(&r->obs);

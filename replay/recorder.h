@@ -55,8 +55,12 @@ struct recorder *recorder_attach(struct machine *m, const struct machine_config 
 
 /* machine_run with recording: stops where machine_run would, with the same
  * reason. Call again to go on. A write error stops the run
- * (MACHINE_STOP_REQUEST) and recorder_finish reports it. */
+ * (MACHINE_STOP_REQUEST), and every later call returns that at once;
+ * recorder_error says what happened, recorder_finish reports it. */
 enum machine_stop recorder_run(struct recorder *r, const struct machine_until *until);
+
+/* The first write error (one line), or NULL while the recording is fine. */
+const char *recorder_error(const struct recorder *r);
 
 /* Bytes typed at the terminal for COM1, delivered now and recorded as an
  * INPUT event at the current icount (call between recorder_run calls).

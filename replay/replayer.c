@@ -123,8 +123,9 @@ int replay_runner_open(struct replay_runner *r, const char *path, const struct r
 				}
 				free(snap);
 				r->chains = k->chains;
-				trace_reader_seek_icount(r->rd, k->icount);
-				/* Skip what was stored before the snapshot (same icount included). */
+				/* Skip what was stored before the snapshot (same icount
+				 * included), counting its checkpoints so that they keep
+				 * their numbers. */
 				for (;;) {
 					struct trace_event ev;
 					int n;
@@ -132,26 +133,37 @@ int replay_runner_open(struct replay_runner *r, const char *path, const struct r
 					if (trace_reader_nframes(r->rd) == 0)
 						break;
 					n = trace_reader_next(r->rd, &ev);
-					if (n <= 0)
+					if (n < 0) {
+						snprintf(r->err, sizeof(r->err), "%s: %s", path,
+							 trace_reader_error(r->rd));
+						free(ks);
+						return -1;
+					}
+					if (n == 0)
 						break;
 					num = trace_reader_event_number(r->rd);
-					if (num + 1 > k->events_stored) {
-						/* This one is after the keyframe: keep it. */
-						r->have_pending = ev.kind == TRACE_EV_INPUT ||
-								  ev.kind == TRACE_EV_CHECKPOINT;
-						if (r->have_pending) {
-							r->pending = ev;
-							if (ev.kind == TRACE_EV_INPUT) {
-								r->pending_data = malloc(ev.u.input.len + 1);
-								if (r->pending_data)
-									memcpy(r->pending_data, ev.u.input.data,
-									       ev.u.input.len);
-								r->pending.u.input.data = r->pending_data;
-							}
-						}
-						break;
+					r->next_event = num + 1;
+					if (num + 1 <= k->events_stored) {
+						r->skipped_checkpoints += ev.kind == TRACE_EV_CHECKPOINT;
+						continue;
 					}
+					/* This one is after the keyframe: keep it. */
+					r->have_pending = ev.kind == TRACE_EV_INPUT ||
+							  ev.kind == TRACE_EV_CHECKPOINT;
+					r->pending_num = num;
+					if (r->have_pending) {
+						r->pending = ev;
+						if (ev.kind == TRACE_EV_INPUT) {
+							r->pending_data = malloc(ev.u.input.len + 1);
+							if (r->pending_data)
+								memcpy(r->pending_data, ev.u.input.data,
+								       ev.u.input.len);
+							r->pending.u.input.data = r->pending_data;
+						}
+					}
+					break;
 				}
+				r->checkpoints = r->skipped_checkpoints;
 				free(ks);
 				return 0;
 			}
@@ -289,21 +301,32 @@ int replay_apply_monitor_input(struct machine *m, int kind, uint64_t addr, const
 }
 
 /* Inject a recorded INPUT event: device input through the observer, monitor
- * writes chained here and applied as the recording applied them. */
-void replay_runner_inject(struct replay_runner *r, const struct trace_event *ev)
+ * writes and idle time chained here and applied as the recording applied
+ * them. */
+int replay_runner_inject(struct replay_runner *r, const struct trace_event *ev)
 {
 	struct trace_event e = *ev;
 	char err[160];
 
 	if (ev->u.input.kind == TRACE_INPUT_SERIAL || ev->u.input.kind == TRACE_INPUT_KEY) {
 		observer_inject_input(&r->obs, ev->u.input.kind, ev->u.input.data, ev->u.input.len);
-		return;
+		return 0;
 	}
 	e.icount = replay_runner_icount(r);
 	observer_emit(&r->obs, &e);
+	if (ev->u.input.kind == TRACE_INPUT_IDLE) {
+		if (machine_idle_until(r->m, ev->u.input.addr, err, sizeof(err))) {
+			snprintf(r->err, sizeof(r->err), "the recording idled in HLT until cycle %"
+				 PRIu64 " at icount %" PRIu64 ", which the replay cannot repeat: %s",
+				 ev->u.input.addr, e.icount, err);
+			return -1;
+		}
+		return 0;
+	}
 	if (!r->skip_monitor_writes)
 		replay_apply_monitor_input(r->m, ev->u.input.kind, ev->u.input.addr, ev->u.input.data,
 					   ev->u.input.len, err, sizeof(err));
+	return 0;
 }
 
 /* Checkpoint check: returns a mask of what differs (0: equal). */
@@ -354,7 +377,10 @@ static int runner_advance(struct replay_runner *r, uint64_t limit, const struct 
 		/* At the pending event's icount. */
 		r->have_pending = 0;
 		if (r->pending.kind == TRACE_EV_INPUT) {
-			replay_runner_inject(r, &r->pending);
+			if (replay_runner_inject(r, &r->pending)) {
+				*mask = REPLAY_MASK_IDLE;
+				return ADV_ERROR;
+			}
 		} else {
 			r->checkpoints++;
 			if (verify) {
@@ -414,11 +440,12 @@ static int pin_step(struct replay_runner *a, struct replay_runner *b, uint64_t e
 
 void replay_describe_mask(unsigned mask, char *buf, size_t len)
 {
-	static const char *const names[] = { "cpu", "ram", "dev", "chains", "stopped-early" };
+	static const char *const names[] = { "cpu", "ram", "dev", "chains", "stopped-early",
+					     "idle" };
 	size_t n = 0;
 
 	buf[0] = 0;
-	for (int i = 0; i < 5; i++)
+	for (int i = 0; i < 6; i++)
 		if (mask & (1u << i))
 			n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%s", n ? "," : "",
 					      names[i]);
@@ -479,11 +506,13 @@ int replay_trace(const char *path, const struct replay_options *o, struct replay
 		return res->status = 2;
 	}
 	res->start_icount = replay_runner_icount(&r);
+	res->skipped_checkpoints = r.skipped_checkpoints;
 	res->good_icount = res->start_icount;
 	r.last_good = res->start_icount;
 	a = runner_advance(&r, limit, o->until.kind == UNTIL_ICOUNT ? NULL : &o->until, o->verify,
 			   &mask);
-	res->checkpoints = r.checkpoints - (a == ADV_ERROR && mask ? 1 : 0);
+	res->checkpoints = r.checkpoints - r.skipped_checkpoints -
+			   (a == ADV_ERROR && (mask & 15) ? 1 : 0);
 	res->final_icount = replay_runner_icount(&r);
 	res->stop = r.stop;
 	res->stopped = r.stopped;
@@ -494,9 +523,22 @@ int replay_trace(const char *path, const struct replay_options *o, struct replay
 	}
 	if (a == ADV_STOPPED && o->verify && r.have_pending) {
 		/* The machine stopped before the next recorded event. */
-		mask = 16;
+		mask = REPLAY_MASK_STOPPED;
 		a = ADV_ERROR;
 		r.checkpoints++;
+	}
+	if (a == ADV_ERROR && (mask & REPLAY_MASK_IDLE)) {
+		res->diverged = 1;
+		res->div_mask = mask;
+		res->div_checkpoint = r.checkpoints;
+		res->div_icount = r.pending.icount;
+		res->good_icount = r.last_good;
+		snprintf(res->message, sizeof(res->message),
+			 "diverged at icount %" PRIu64 ", before checkpoint %" PRIu64 ": %s; last good "
+			 "checkpoint at icount %" PRIu64, res->div_icount, res->div_checkpoint, r.err,
+			 res->good_icount);
+		replay_runner_free(&r);
+		return res->status = 1;
 	}
 	if (a == ADV_ERROR) {
 		char what[64];
@@ -506,7 +548,7 @@ int replay_trace(const char *path, const struct replay_options *o, struct replay
 		res->div_icount = r.pending.icount;
 		res->good_icount = r.last_good;
 		replay_runner_free(&r);
-		if (o->verify && !(mask & 16))
+		if (o->verify && !(mask & REPLAY_MASK_STOPPED))
 			pin_divergence(path, o, res);
 		replay_describe_mask(mask, what, sizeof(what));
 		if (res->pinned)
@@ -527,9 +569,14 @@ int replay_trace(const char *path, const struct replay_options *o, struct replay
 		return res->status = 1;
 	}
 	if (a == ADV_UNTIL || (a == ADV_REACHED && limit != UINT64_MAX)) {
+		char from[80] = "";
+		if (res->start_icount)
+			snprintf(from, sizeof(from), " from the keyframe at icount %" PRIu64,
+				 res->start_icount);
 		snprintf(res->message, sizeof(res->message),
-			 "reached --until at icount %" PRIu64 " (%" PRIu64 " checkpoints verified)",
-			 res->final_icount, res->checkpoints);
+			 "reached --until at icount %" PRIu64 " (%" PRIu64 " checkpoints %s%s)",
+			 res->final_icount, res->checkpoints, o->verify ? "verified" : "replayed",
+			 from);
 		res->status = 0;
 	} else {
 		snprintf(res->message, sizeof(res->message),

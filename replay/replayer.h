@@ -45,8 +45,9 @@ void replay_options_init(struct replay_options *o);
 
 struct replay_result {
 	int status;                 /* exit status (DESIGN.md §4 table) */
-	uint64_t checkpoints;       /* verified */
+	uint64_t checkpoints;       /* verified (from start_icount on) */
 	uint64_t start_icount;      /* 0, or the keyframe replay started from */
+	uint64_t skipped_checkpoints; /* those before that keyframe, not verified */
 	enum machine_stop stop;     /* why the machine last stopped */
 	int stopped;                /* stop is meaningful */
 	uint64_t final_icount;
@@ -55,7 +56,9 @@ struct replay_result {
 	uint64_t div_checkpoint;    /* index among the checkpoints read (0-based) */
 	uint64_t div_icount;        /* its icount */
 	uint64_t good_icount;       /* the last checkpoint that matched (or the start) */
-	unsigned div_mask;          /* 1 cpu, 2 ram, 4 dev, 8 chains, 16 stopped early */
+	unsigned div_mask;          /* 1 cpu, 2 ram, 4 dev, 8 chains, 16 stopped early,
+				     * 32 recorded idle time not repeatable (at div_icount,
+				     * before checkpoint div_checkpoint) */
 	int pinned;                 /* 1: the instruction below is known */
 	uint64_t pin_icount;        /* first icount at which the states differ */
 	uint16_t pin_cs;            /* the instruction that follows it */

@@ -35,7 +35,8 @@ struct replay_runner {
 	uint64_t pending_num;        /* its event number */
 	uint64_t next_event;         /* number of the first event not yet consumed */
 	int skip_monitor_writes;     /* test hook (replay_options) */
-	uint64_t checkpoints;        /* CHECKPOINT events consumed */
+	uint64_t checkpoints;        /* CHECKPOINT events consumed (skipped ones included) */
+	uint64_t skipped_checkpoints; /* those before the keyframe the runner started at */
 	uint64_t last_good;          /* icount of the last checkpoint that matched */
 	/* perturbation (test hook) */
 	void (*perturb)(void *opaque, struct machine *m);
@@ -62,12 +63,18 @@ void replay_runner_free(struct replay_runner *r);
  * at the end of the trace r->eof is set. Returns 0, or -1 (r->err). */
 int replay_runner_fetch(struct replay_runner *r);
 /* Inject a recorded INPUT event at the current icount: device input through
- * the observer, monitor writes chained and applied (replay_apply_monitor_input). */
-void replay_runner_inject(struct replay_runner *r, const struct trace_event *ev);
+ * the observer, monitor writes chained and applied (replay_apply_monitor_input),
+ * idle time through machine_idle_until. Returns 0, or -1 (r->err) when the
+ * recorded idle time cannot be repeated: the replay has diverged. */
+int replay_runner_inject(struct replay_runner *r, const struct trace_event *ev);
 /* Compare the machine's state with a CHECKPOINT: a mask of what differs
  * (1 cpu, 2 ram, 4 devices, 8 chains), 0 when equal. */
 unsigned replay_checkpoint_compare(struct replay_runner *r, const struct trace_event *cp);
-/* The mask as "cpu,ram,..." (16: "stopped-early"). */
+/* Divergences that are no checkpoint mismatch: the machine stopped before
+ * the next recorded event, or recorded idle time could not be repeated. */
+#define REPLAY_MASK_STOPPED 16
+#define REPLAY_MASK_IDLE 32
+/* The mask as "cpu,ram,..." (16: "stopped-early", 32: "idle"). */
 void replay_describe_mask(unsigned mask, char *buf, size_t len);
 uint64_t replay_runner_icount(struct replay_runner *r);
 

@@ -41,13 +41,18 @@ struct replay_session {
 	int verify;
 	uint64_t end_icount;
 	struct keyframe *keys;
+	uint64_t *key_cps;                  /* checkpoints stored before each keyframe */
 	size_t nkeys;
 	struct snap_point *snaps;
 	size_t nsnaps;
 	uint64_t snap_every, next_snap, snap_bytes, budget;
 	int diverged;
 	char divmsg[1024];
-	uint64_t verified, verified_upto;   /* the furthest checkpoint verified */
+	/* Which checkpoints have been verified (by number in the trace, with
+	 * their icounts): a keyframe jump passes over some. */
+	uint8_t *vbits;
+	size_t vcap;                        /* bytes of vbits */
+	uint64_t verified, verified_top, verified_upto;   /* count, highest number + 1, its icount */
 	volatile sig_atomic_t interrupt;    /* replay_session_interrupt */
 };
 
@@ -70,6 +75,8 @@ void replay_session_free(struct replay_session *s)
 	replay_runner_free(&s->r);
 	snap_free_all(s);
 	free(s->keys);
+	free(s->key_cps);
+	free(s->vbits);
 	free(s->path);
 	free(s->kpath);
 	free(s);
@@ -196,6 +203,33 @@ static void session_next_snap(struct replay_session *s, int exact)
 		s->next_snap += s->snap_every;
 }
 
+/* Number the checkpoints a keyframe jump passes over: key_cps[i], the
+ * CHECKPOINTs among the events stored before keyframe i, in one pass over
+ * the trace; then the reader is back at its first event. */
+static int count_key_checkpoints(struct replay_session *s)
+{
+	struct trace_event ev;
+	uint64_t n = 0;
+	size_t i = 0;
+
+	for (;;) {
+		int k = trace_reader_next(s->r.rd, &ev);
+		uint64_t num = k > 0 ? trace_reader_event_number(s->r.rd) : UINT64_MAX;
+		if (k < 0) {
+			snprintf(s->r.err, sizeof(s->r.err), "%s: %s", s->path,
+				 trace_reader_error(s->r.rd));
+			return -1;
+		}
+		while (i < s->nkeys && s->keys[i].events_stored <= num)
+			s->key_cps[i++] = n;
+		if (k == 0 || i == s->nkeys)
+			break;
+		n += ev.kind == TRACE_EV_CHECKPOINT;
+	}
+	trace_reader_seek_frame(s->r.rd, 0);
+	return 0;
+}
+
 struct replay_session *replay_session_open(const char *path, const struct replay_options *o,
 					   char *err, size_t errlen)
 {
@@ -238,6 +272,16 @@ struct replay_session *replay_session_open(const char *path, const struct replay
 			replay_session_free(s);
 			return NULL;
 		}
+		if (s->nkeys && !(s->key_cps = malloc(s->nkeys * sizeof(*s->key_cps)))) {
+			snprintf(err, errlen, "out of memory");
+			replay_session_free(s);
+			return NULL;
+		}
+		if (count_key_checkpoints(s)) {
+			snprintf(err, errlen, "%s", s->r.err);
+			replay_session_free(s);
+			return NULL;
+		}
 	}
 	if (replay_runner_fetch(&s->r)) {
 		snprintf(err, errlen, "%s", s->r.err);
@@ -249,7 +293,8 @@ struct replay_session *replay_session_open(const char *path, const struct replay
 	return s;
 }
 
-/* A divergence at the checkpoint in r->pending. */
+/* A divergence at the checkpoint in r->pending (mask: what differs), or
+ * recorded idle time the replay could not repeat (mask 0, r->err). */
 static void session_diverged(struct replay_session *s, unsigned mask, char *note, size_t notelen)
 {
 	char what[64];
@@ -257,11 +302,77 @@ static void session_diverged(struct replay_session *s, unsigned mask, char *note
 	replay_describe_mask(mask, what, sizeof(what));
 	s->diverged = 1;
 	s->verify = 0;
-	snprintf(s->divmsg, sizeof(s->divmsg),
-		 "replay diverged at checkpoint %" PRIu64 " (icount %" PRIu64 "; differs: %s); last "
-		 "good checkpoint at icount %" PRIu64, s->r.checkpoints - 1, s->r.pending.icount, what,
-		 s->r.last_good);
+	if (mask)
+		snprintf(s->divmsg, sizeof(s->divmsg),
+			 "replay diverged at checkpoint %" PRIu64 " (icount %" PRIu64 "; differs: %s); "
+			 "last good checkpoint at icount %" PRIu64, s->r.checkpoints - 1,
+			 s->r.pending.icount, what, s->r.last_good);
+	else
+		snprintf(s->divmsg, sizeof(s->divmsg),
+			 "replay diverged at icount %" PRIu64 ", before checkpoint %" PRIu64 ": %s; "
+			 "last good checkpoint at icount %" PRIu64, s->r.pending.icount,
+			 s->r.checkpoints, s->r.err, s->r.last_good);
 	snprintf(note, notelen, "%s; checkpoints are no longer verified", s->divmsg);
+}
+
+/* Checkpoint number n (at icount) matched. */
+static void mark_verified(struct replay_session *s, uint64_t n, uint64_t icount)
+{
+	if (n / 8 >= s->vcap) {
+		size_t cap = s->vcap ? s->vcap : 64;
+		uint8_t *v;
+		while (n / 8 >= cap)
+			cap *= 2;
+		if (!(v = realloc(s->vbits, cap)))
+			return;   /* the summary undercounts; nothing else depends on it */
+		memset(v + s->vcap, 0, cap - s->vcap);
+		s->vbits = v;
+		s->vcap = cap;
+	}
+	if (s->vbits[n / 8] & (1u << (n % 8)))
+		return;
+	s->vbits[n / 8] |= (uint8_t)(1u << (n % 8));
+	s->verified++;
+	if (n + 1 > s->verified_top) {
+		s->verified_top = n + 1;
+		s->verified_upto = icount;
+	}
+}
+
+/* Handle the events recorded at or before the current icount, in trace
+ * order: inject INPUTs, verify CHECKPOINTs. Returns 0, or -1 with the note
+ * filled (a divergence or a read error). */
+static int session_handle_due(struct replay_session *s, char *note, size_t notelen)
+{
+	struct replay_runner *r = &s->r;
+	uint64_t ic = replay_runner_icount(r);
+
+	while (r->have_pending && r->pending.icount <= ic) {
+		r->have_pending = 0;
+		r->next_event = r->pending_num + 1;
+		if (r->pending.kind == TRACE_EV_INPUT) {
+			if (replay_runner_inject(r, &r->pending) && s->verify) {
+				session_diverged(s, 0, note, notelen);
+				return -1;
+			}
+		} else {
+			r->checkpoints++;
+			if (s->verify) {
+				unsigned mask = replay_checkpoint_compare(r, &r->pending);
+				if (mask) {
+					session_diverged(s, mask, note, notelen);
+					return -1;
+				}
+				r->last_good = r->pending.icount;
+				mark_verified(s, r->checkpoints - 1, r->last_good);
+			}
+		}
+		if (replay_runner_fetch(r)) {
+			snprintf(note, notelen, "%s", r->err);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 enum machine_stop replay_session_run(struct replay_session *s, const struct machine_until *until,
@@ -287,31 +398,8 @@ enum machine_stop replay_session_run(struct replay_session *s, const struct mach
 			session_next_snap(s, 0);
 		}
 		/* The events recorded at this icount, in trace order. */
-		while (r->have_pending && r->pending.icount <= ic) {
-			r->have_pending = 0;
-			r->next_event = r->pending_num + 1;
-			if (r->pending.kind == TRACE_EV_INPUT) {
-				replay_runner_inject(r, &r->pending);
-			} else {
-				r->checkpoints++;
-				if (s->verify) {
-					unsigned mask = replay_checkpoint_compare(r, &r->pending);
-					if (mask) {
-						session_diverged(s, mask, note, notelen);
-						return MACHINE_STOP_REQUEST;
-					}
-					r->last_good = r->pending.icount;
-					if (r->last_good >= s->verified_upto) {
-						s->verified_upto = r->last_good;
-						s->verified = r->checkpoints;
-					}
-				}
-			}
-			if (replay_runner_fetch(r)) {
-				snprintf(note, notelen, "%s", r->err);
-				return MACHINE_STOP_REQUEST;
-			}
-		}
+		if (session_handle_due(s, note, notelen))
+			return MACHINE_STOP_REQUEST;
 		if (!r->have_pending) {
 			snprintf(note, notelen, "end of the trace at icount %" PRIu64
 				 " (the recording ended here)", ic);
@@ -319,8 +407,16 @@ enum machine_stop replay_session_run(struct replay_session *s, const struct mach
 		}
 		bound = r->pending.icount < s->next_snap ? r->pending.icount : s->next_snap;
 		why = machine_run_slice(r->m, until, bound, &at);
-		if (!at)
-			return why;
+		if (at)
+			continue;
+		/* The guest ended the run (exit, power-off, dead): no run leaves
+		 * this icount, so the events recorded here, the recording's
+		 * final checkpoint among them, are handled now. A stop the
+		 * debugger asked for leaves them for the next run. */
+		if (why != MACHINE_STOP_REQUEST && why != MACHINE_STOP_SIGNAL &&
+		    why != MACHINE_STOP_UNTIL && session_handle_due(s, note, notelen))
+			return MACHINE_STOP_REQUEST;
+		return why;
 	}
 }
 
@@ -388,7 +484,9 @@ int replay_session_seek(struct replay_session *s, uint64_t target, char *note, s
 		r->chains = k->chains;
 		r->obs.last_out_port = 0;
 		r->obs.events = k->events_seen;
-		/* Checkpoints before it are not counted again. */
+		/* The checkpoints before it keep their numbers; they are not
+		 * verified by this jump (replay_session_summary). */
+		r->checkpoints = s->key_cps[k - s->keys];
 		r->last_good = k->icount;
 		session_next_snap(s, 0);
 	}
@@ -445,12 +543,19 @@ uint64_t replay_session_prev_point(const struct replay_session *s, uint64_t icou
 
 int replay_session_summary(const struct replay_session *s, char *buf, size_t len)
 {
-	if (s->diverged)
+	uint64_t skipped = s->verified_top - s->verified;
+	int n;
+
+	if (s->diverged) {
 		snprintf(buf, len, "%s", s->divmsg);
-	else if (s->verify)
-		snprintf(buf, len, "verified %" PRIu64 " checkpoint%s, up to icount %" PRIu64,
-			 s->verified, s->verified == 1 ? "" : "s", s->verified_upto);
-	else
+	} else if (!s->verify) {
 		snprintf(buf, len, "checkpoints not verified (--no-verify)");
+	} else {
+		n = snprintf(buf, len, "verified %" PRIu64 " checkpoint%s, up to icount %" PRIu64,
+			     s->verified, s->verified == 1 ? "" : "s", s->verified_upto);
+		if (skipped && n >= 0 && (size_t)n < len)
+			snprintf(buf + n, len - (size_t)n, " (not the %" PRIu64 " before it that a "
+				 "keyframe jump passed over)", skipped);
+	}
 	return s->diverged;
 }

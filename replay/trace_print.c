@@ -86,6 +86,10 @@ void trace_event_print(FILE *f, const struct trace_event *ev, const struct trace
 		trace_print_bytes(f, ev->u.out.data, ev->u.out.len);
 		break;
 	case TRACE_EV_INPUT:
+		if (ev->u.input.kind == TRACE_INPUT_IDLE) {
+			fprintf(f, " kind=idle cycles=%" PRIu64, ev->u.input.addr);
+			break;
+		}
 		fprintf(f, " kind=%s addr=0x%" PRIx64 " len=%u data=",
 			trace_input_kind_name(ev->u.input.kind), ev->u.input.addr, ev->u.input.len);
 		trace_print_bytes(f, ev->u.input.data, ev->u.input.len);

@@ -122,7 +122,9 @@ void trace_synth_event(uint64_t i, struct trace_event *ev, uint8_t *data)
 		ev->kind = TRACE_EV_INPUT;
 		ev->u.input.kind = (enum trace_input_kind)(i / 16 % TRACE_INPUT_KIND_END);
 		ev->u.input.addr = ev->u.input.kind == TRACE_INPUT_SERIAL ? 0x3f8 : x;
-		ev->u.input.len = (uint32_t)(i / 16 % 4);
+		/* Idle input (format 2) carries no bytes; it first comes at
+		 * event 75, after those of the format-1 trace. */
+		ev->u.input.len = ev->u.input.kind == TRACE_INPUT_IDLE ? 0 : (uint32_t)(i / 16 % 4);
 		for (uint32_t k = 0; k < ev->u.input.len; k++)
 			data[k] = (uint8_t)('a' + k + i % 7);
 		ev->u.input.data = ev->u.input.len ? data : NULL;

@@ -140,6 +140,47 @@ Test(cpu_pm, paging_faults_and_dirty_bits)
 	vm_fini(&v);
 }
 
+/* The accessed bit of a PTE is set on a walk only: after the guest clears
+ * it without INVLPG, a TLB hit leaves it clear. Hashing RAM at a checkpoint
+ * (cpu_tlb_drop_write_ptrs) must not change that, or runs with different
+ * checkpoint intervals would differ; a real flush (rewriting CR3) does. */
+static uint32_t pte_after_stale_hit(int flush_how)
+{
+	struct vm v;
+	vm_init(&v, 4u << 20);
+	vm_flat32(&v, 0x2000);
+	mem_write(v.m, 0x100000, 0x101000 | 3, 4);
+	for (uint32_t k = 0; k < 1024; k++)
+		mem_write(v.m, 0x101000 + 4 * k, (k << 12) | 3, 4);
+	/* paging on; mov al,[0x6000]; and dword [PTE 6],~0x20; mov al,[0x6000]; hlt */
+	static const uint8_t code[] = {
+		0xb8, 0x00, 0x00, 0x10, 0x00, 0x0f, 0x22, 0xd8,
+		0x0f, 0x20, 0xc0, 0x0d, 0x00, 0x00, 0x00, 0x80, 0x0f, 0x22, 0xc0,
+		0xa0, 0x00, 0x60, 0x00, 0x00,
+		0x81, 0x25, 0x18, 0x10, 0x10, 0x00, 0xdf, 0xff, 0xff, 0xff,
+		0xa0, 0x00, 0x60, 0x00, 0x00,
+		0xf4,
+	};
+	vm_load(&v, 0x2000, code, sizeof(code));
+	cr_assert_eq(vm_run(&v, 7), CPU_STOP_DEADLINE);
+	cr_assert_eq(mem_read(v.m, 0x101018, 4) & 0x20, 0, "the guest cleared A");
+	if (flush_how == 1)
+		cpu_tlb_drop_write_ptrs(v.c);
+	else if (flush_how == 2)
+		cpu_set_reg(v.c, CPU_CR3, cpu_get_reg(v.c, CPU_CR3));
+	cr_assert_eq(vm_run(&v, 10), CPU_STOP_HLT);
+	uint32_t pte = mem_read(v.m, 0x101018, 4);
+	vm_fini(&v);
+	return pte;
+}
+
+Test(cpu_pm, stale_tlb_entry_survives_a_ram_hash)
+{
+	cr_expect_eq(pte_after_stale_hit(0) & 0x20, 0, "a TLB hit does not set A");
+	cr_expect_eq(pte_after_stale_hit(1) & 0x20, 0, "dropping write pointers keeps the entry");
+	cr_expect_eq(pte_after_stale_hit(2) & 0x20, 0x20, "a flush walks again and sets A");
+}
+
 Test(cpu_pm, paging_not_present_and_invlpg)
 {
 	struct vm v;

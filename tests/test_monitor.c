@@ -13,10 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "cpu/cpu.h"
+#include "debugger/core.h"
 #include "machine/state.h"
 #include "replay/replayer.h"
 #include "tests/testutil.h"
@@ -647,6 +649,226 @@ Test(monitor_replay, sigint_interrupts_goto_and_reverse_continue, .timeout = 600
 	else
 		cr_expect(strstr(r, ", before the search back from icount "), "%s", r);
 	free(exe);
+	free(img);
+	remove_tmp();
+}
+
+/* `run --monitor --record` ended by SIGTERM (a guest running `jmp $`) or
+ * SIGHUP (at the prompt, waiting for a command): the guest stops, the
+ * prompt is left, the recording is finished (index and footer: the strict
+ * replay accepts it and verifies it) and the status is 130. */
+static void terminate_a_recording(int sig, const char *cmds, const char *wait_for)
+{
+	char *exe = tu_build_path("lockstep"), *img = tu_build_path("pc-bios/demo.img");
+	const char *trace = tmp_path("term.trace");
+	static char buf[16384];
+	size_t len = 0;
+	int in[2], out[2], st;
+	pid_t pid;
+
+	if (access(SEABIOS, R_OK))
+		cr_skip_test("SeaBIOS is not installed");
+	buf[0] = 0;
+	cr_assert_eq(pipe(in), 0);
+	cr_assert_eq(pipe(out), 0);
+	pid = fork();
+	if (pid == 0) {
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		close(in[1]);
+		close(out[0]);
+		execl(exe, exe, "run", "--bios", SEABIOS, "--disk", img, "--serial", "none",
+		      "--monitor", "--record", trace, (char *)NULL);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	send_and_wait(in[1], cmds, out[0], buf, &len, sizeof(buf), wait_for);
+	usleep(300000);
+	kill(pid, sig);
+	/* stdin stays open: the monitor must not wait for more commands. */
+	for (ssize_t n; len < sizeof(buf) - 1 && (n = read(out[0], buf + len, sizeof(buf) - 1 - len)) > 0;)
+		len += (size_t)n;
+	buf[len] = 0;
+	close(out[0]);
+	waitpid(pid, &st, 0);
+	close(in[1]);
+	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 130, "status 0x%x: %s", st, buf);
+	const char *rep[] = { "replay", trace, NULL };
+	cr_expect_eq(lockstep(rep, NULL), 0, "the finished recording replays and verifies");
+	free(exe);
+	free(img);
+	remove_tmp();
+}
+
+Test(monitor_replay, sigterm_finishes_a_monitor_recording, .timeout = 300)
+{
+	terminate_a_recording(SIGTERM, "set mem/w 0x1000 = 0xfeeb\nset cs = 0\nset eip = 0x1000\n"
+			      "continue\n", "(lockstep) continue\n");
+}
+
+Test(monitor_replay, sighup_at_the_prompt_finishes_a_monitor_recording, .timeout = 300)
+{
+	terminate_a_recording(SIGHUP, "step 1000\n", "(lockstep) step 1000\n[icount 1000]");
+}
+
+/* A recording that ends with the guest's exit: the monitor's replay checks
+ * the final checkpoint, at the exit's icount, like the plain replay. */
+Test(monitor_replay, replay_to_the_guest_exit_checks_every_checkpoint, .timeout = 300)
+{
+	char *img = tu_build_path("pc-bios/demo.img");
+	const char *trace = tmp_path("exit.trace");
+	struct replay_result res;
+	struct replay_session *rs;
+	char err[1024], note[1024], sum[1100], want[100];
+
+	if (access(SEABIOS, R_OK))
+		cr_skip_test("SeaBIOS is not installed");
+	const char *rec[] = { "run", "--bios", SEABIOS, "--disk", img, "--serial", "none",
+			      "--record", trace, NULL };
+	cr_assert_eq(lockstep(rec, NULL), 0, "the demo disk powers off");
+	cr_assert_eq(replay_trace(trace, NULL, &res), 0, "%s", res.message);
+	rs = replay_session_open(trace, NULL, err, sizeof(err));
+	cr_assert(rs, "%s", err);
+	cr_expect_eq(replay_session_run(rs, NULL, note, sizeof(note)), MACHINE_STOP_EXIT, "%s", note);
+	cr_expect_eq(replay_session_summary(rs, sum, sizeof(sum)), 0, "%s", sum);
+	snprintf(want, sizeof(want), "verified %" PRIu64 " checkpoints, up to icount %" PRIu64,
+		 res.checkpoints, res.final_icount);
+	cr_expect_str_eq(sum, want);
+	/* Going on meets the end of the trace. */
+	replay_session_run(rs, NULL, note, sizeof(note));
+	cr_expect(strstr(note, "end of the trace"), "%s", note);
+	replay_session_free(rs);
+	free(img);
+	remove_tmp();
+}
+
+/* A recording that cannot be written (the file size limit stands in for a
+ * full disk) stops the monitor's run and says why, at every resume; the
+ * session's status is the usage error lockstep gives for it. */
+Test(monitor_replay, recording_write_error_stops_the_run_with_a_note, .timeout = 300)
+{
+	static const char cmds[] = "set mem/w 0x1000 = 0xfeeb\nset cs = 0\nset eip = 0x1000\n"
+				   "run-to icount 100000000\nstep\nquit\n";
+	char *exe = tu_build_path("lockstep"), *img = tu_build_path("pc-bios/demo.img"), *got;
+	const char *trace = tmp_path("full.trace"), *in = tmp_path("full.cmd"),
+		   *out = tmp_path("full.out");
+	const char *p;
+	int st, n = 0;
+	pid_t pid;
+
+	if (access(SEABIOS, R_OK))
+		cr_skip_test("SeaBIOS is not installed");
+	cr_assert_eq(tu_write_file(in, cmds, sizeof(cmds) - 1), 0);
+	pid = fork();
+	if (pid == 0) {
+		struct rlimit rl = { 2048, 2048 };
+		int ifd = open(in, O_RDONLY), ofd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		dup2(ifd, 0);
+		dup2(ofd, 1);
+		signal(SIGXFSZ, SIG_IGN);   /* writes past the limit fail with EFBIG */
+		setrlimit(RLIMIT_FSIZE, &rl);
+		execl(exe, exe, "run", "--bios", SEABIOS, "--disk", img, "--serial", "none",
+		      "--monitor", "--record", trace, (char *)NULL);
+		_exit(127);
+	}
+	waitpid(pid, &st, 0);
+	got = read_text(out);
+	cr_assert(got);
+	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 2, "status 0x%x: %s", st, got);
+	for (p = got; (p = strstr(p, "stopped: the recording failed: write failed: File too large")); p++)
+		n++;
+	cr_expect_eq(n, 2, "run-to and step both say why they stopped: %s", got);
+	cr_expect(!strstr(got, "[icount 100000000]"), "%s", got);
+	free(got);
+	free(exe);
+	free(img);
+	remove_tmp();
+}
+
+/* reverse-continue leaves a temporary breakpoint (until's) alone: going
+ * back it neither stops nor is used up; the ordinary one before it stops. */
+Test(monitor_replay, reverse_continue_passes_over_temporary_breakpoints, .timeout = 300)
+{
+	char *img = tu_build_path("pc-bios/demo.img");
+	const char *trace = tmp_path("tmpbp.trace");
+	struct replay_session *rs;
+	struct dbg_bp bp, *tb;
+	struct dbg_stop st;
+	struct dbg *d;
+	char err[1024];
+	int tid, pid;
+
+	if (access(SEABIOS, R_OK))
+		cr_skip_test("SeaBIOS is not installed");
+	const char *rec[] = { "run", "--bios", SEABIOS, "--disk", img, "--serial", "none",
+			      "--record", trace, "--until", "mbr", NULL };
+	cr_assert_eq(lockstep(rec, NULL), 0);
+	rs = replay_session_open(trace, NULL, err, sizeof(err));
+	cr_assert(rs, "%s", err);
+	d = dbg_new(replay_session_machine(rs));
+	cr_assert(d);
+	dbg_set_replay(d, rs);
+	cr_assert_eq(dbg_goto(d, replay_session_end(rs), err, sizeof(err)), 0, "%s", err);
+	memset(&bp, 0, sizeof(bp));
+	bp.kind = DBG_BP_MILESTONE;
+	bp.enabled = 1;
+	bp.milestone = MILESTONE_PAM_UNLOCK;
+	pid = dbg_bp_add(d, &bp);
+	bp.milestone = MILESTONE_INT19;
+	bp.temporary = 1;
+	tid = dbg_bp_add(d, &bp);
+	cr_assert_eq(dbg_reverse_continue(d, &st), 0, "%s", st.detail);
+	cr_expect_eq(st.kind, DBG_STOP_BREAK, "%s", st.detail);
+	cr_expect_eq(st.bp_id, pid, "%s", st.detail);
+	tb = dbg_bp_find(d, tid);
+	cr_expect(tb && tb->enabled && tb->hits == 0, "the temporary breakpoint is untouched");
+	dbg_free(d);
+	replay_session_free(rs);
+	free(img);
+	remove_tmp();
+}
+
+/* A divergence that reverse-continue meets on its way back (here: a replay
+ * that drops the recorded monitor writes, positioned past them by a
+ * keyframe jump) stops the scan and is reported. */
+Test(monitor_replay, reverse_continue_reports_a_divergence_on_the_way, .timeout = 300)
+{
+	char *img = tu_build_path("pc-bios/demo.img"), *cmd = tu_src_path("tests/monitor/record_writes.cmd");
+	const char *trace = tmp_path("rcdiv.trace");
+	struct replay_options o;
+	struct replay_session *rs;
+	struct dbg_stop st;
+	struct dbg *d;
+	char err[1024];
+	int status;
+
+	if (access(SEABIOS, R_OK))
+		cr_skip_test("SeaBIOS is not installed");
+	const char *rec[] = { "run", "--bios", SEABIOS, "--disk", img, "--serial", "none", "--monitor",
+			      "--record", trace, "--snapshot-every", "100000", "-x", cmd, "--batch",
+			      NULL };
+	free(run_exe("lockstep", rec, NULL, &status));
+	cr_assert_eq(status, 0);
+	replay_options_init(&o);
+	o.skip_monitor_writes = 1;
+	rs = replay_session_open(trace, &o, err, sizeof(err));
+	cr_assert(rs, "%s", err);
+	d = dbg_new(replay_session_machine(rs));
+	cr_assert(d);
+	dbg_set_replay(d, rs);
+	/* From the keyframe at 200000 on, the replay matches. */
+	cr_assert_eq(dbg_goto(d, 250000, err, sizeof(err)), 0, "%s", err);
+	cr_expect_eq(err[0], 0, "goto: %s", err);
+	cr_assert_eq(dbg_reverse_continue(d, &st), 0, "%s", st.detail);
+	cr_expect_eq(st.kind, DBG_STOP_REPLAY, "%s", st.detail);
+	/* Seeking to the interval before the keyframe at 100000 replays from
+	 * power-on, over the dropped reset at 50000. */
+	cr_expect(strstr(st.detail, "replay diverged at checkpoint 2 (icount 60000"), "%s",
+		  st.detail);
+	dbg_free(d);
+	replay_session_free(rs);
+	free(cmd);
 	free(img);
 	remove_tmp();
 }

@@ -313,3 +313,168 @@ Test(replay_cli, usage_errors_exit_2)
 	cr_expect_eq(replay_cmd_run(4, argv3, devnull, devnull), 2);
 	fclose(devnull);
 }
+
+/* Record tests/guests/sleep.img (sti; hlt forever) until the virtual-time
+ * cap vcap (ns), the run cut into paced slices of `pace` ns as the
+ * interactive console does (0: one run), with `keys` typed at the serial
+ * console after the second slice. The recording ends while the guest
+ * sleeps in HLT. */
+static void record_sleeping(const char *path, uint64_t vcap, uint64_t pace, const char *keys)
+{
+	struct machine_config cfg;
+	struct machine_options mo;
+	struct recorder_options ro = opts(0);
+	struct recorder *rec;
+	struct machine *m;
+	enum machine_stop why;
+	char err[1024];
+	int slices = 0;
+
+	if (access(BIOS, R_OK))
+		cr_skip_test("SeaBIOS is not installed (scripts/setup installs it)");
+	config_init(&cfg);
+	cfg.bios = BIOS;
+	cfg.serial = "none";
+	cfg.disks[cfg.ndisks++] = tu_build_path("tests/guests/sleep.img");
+	memset(&mo, 0, sizeof(mo));
+	mo.vtime_cap = vcap;
+	m = machine_new(&cfg, &mo, err, sizeof(err));
+	cr_assert(m, "%s", err);
+	rec = recorder_attach(m, &cfg, path, &ro, err, sizeof(err));
+	cr_assert(rec, "%s", err);
+	for (;;) {
+		uint64_t step = machine_vtime(m) + pace;
+		int paced = pace && step < vcap;
+		if (paced)
+			machine_set_vtime_cap(m, step);
+		why = recorder_run(rec, NULL);
+		machine_set_vtime_cap(m, vcap);
+		if (!paced || why != MACHINE_STOP_VTIME_CAP)
+			break;
+		if (++slices == 2 && keys)
+			recorder_inject_serial(rec, (const uint8_t *)keys, strlen(keys));
+	}
+	cr_assert_eq(why, MACHINE_STOP_VTIME_CAP);
+	cr_assert(cpu_halted(machine_cpu(m)), "the recording ends in HLT");
+	cr_assert(!recorder_finish(rec, why, err, sizeof(err)), "%s", err);
+	free((char *)cfg.disks[0]);
+	machine_free(m);
+}
+
+/* The INPUT kind idle events of a trace, and its final icount. */
+static int count_idle(const char *path, uint64_t *last_at)
+{
+	struct trace_reader *rd;
+	struct trace_event ev;
+	char err[512];
+	int n = 0;
+
+	cr_assert(!trace_reader_open(&rd, path, TRACE_READ_STRICT, err, sizeof(err)), "%s", err);
+	while (trace_reader_next(rd, &ev) > 0)
+		if (ev.kind == TRACE_EV_INPUT && ev.u.input.kind == TRACE_INPUT_IDLE) {
+			n++;
+			*last_at = ev.icount;
+		}
+	trace_reader_close(rd);
+	return n;
+}
+
+/* The virtual time a sleeping guest spends in HLT after its last
+ * instruction is in the CPU state (cycles) but not in the icount: the
+ * recorder stores it as an idle input, so the final checkpoint verifies,
+ * in the batch replay and in the interactive one. */
+Test(replay, recording_that_ends_in_hlt_verifies, .timeout = 300)
+{
+	struct replay_result res;
+	struct replay_session *s;
+	char note[1100], sum[1100];
+	uint64_t at = 0;
+	char *a;
+
+	make_tmpdir();
+	a = tmp("sleep.trace");
+	record_sleeping(a, 5000000000ull, 0, NULL);
+	cr_expect_eq(count_idle(a, &at), 1);
+	cr_expect_eq(replay_trace(a, NULL, &res), 0, "%s", res.message);
+	cr_expect(!res.diverged, "%s", res.message);
+	cr_expect_eq(at, res.final_icount, "the idle input is at the final icount");
+
+	s = replay_session_open(a, NULL, note, sizeof(note));
+	cr_assert(s, "%s", note);
+	replay_session_run(s, NULL, note, sizeof(note));
+	cr_expect(strstr(note, "end of the trace"), "%s", note);
+	cr_expect_eq(replay_session_summary(s, sum, sizeof(sum)), 0, "%s", sum);
+	cr_expect_eq(res.checkpoints, s ? strtoull(sum + strlen("verified "), NULL, 10) : 0,
+		     "%s", sum);
+	replay_session_free(s);
+}
+
+/* Paced like the console (10 ms slices of virtual time) with keys typed
+ * while the guest sleeps: the time idled before the input is recorded too. */
+Test(replay, input_typed_while_halted_replays, .timeout = 300)
+{
+	struct replay_result res;
+	uint64_t at = 0;
+	char *a;
+
+	make_tmpdir();
+	a = tmp("paced.trace");
+	record_sleeping(a, 300000000ull, 10000000ull, "hello\r");
+	cr_expect_eq(count_idle(a, &at), 2, "one before the keys, one at the end");
+	cr_expect_eq(replay_trace(a, NULL, &res), 0, "%s", res.message);
+	cr_expect(!res.diverged, "%s", res.message);
+}
+
+Test(replay, idle_until_needs_a_halted_cpu)
+{
+	struct machine_config cfg;
+	struct machine *m;
+	char err[256];
+
+	if (access(BIOS, R_OK))
+		cr_skip_test("SeaBIOS is not installed (scripts/setup installs it)");
+	config_init(&cfg);
+	cfg.bios = BIOS;
+	cfg.serial = "none";
+	m = machine_new(&cfg, NULL, err, sizeof(err));
+	cr_assert(m, "%s", err);
+	cr_expect_eq(machine_idle_until(m, machine_vtime(m) + 1000, err, sizeof(err)), -1);
+	cr_expect(strstr(err, "not halted"), "%s", err);
+	machine_free(m);
+}
+
+/* After a keyframe seek (--until icount=N) checkpoints keep their numbers
+ * in the trace, and the summary counts those verified from the keyframe. */
+Test(replay, keyframe_seek_keeps_checkpoint_numbers, .timeout = 600)
+{
+	struct recorder_options ro = opts(10000);
+	struct replay_options o;
+	struct replay_result full, from_key;
+	char *a;
+
+	make_tmpdir();
+	a = tmp("keys.trace");
+	ro.snapshot_every = 1000000;
+	record(BIOS, a, "mbr", &ro);
+	replay_options_init(&o);
+	o.until.kind = UNTIL_ICOUNT;
+	o.until.value = 2500000;
+	cr_assert_eq(replay_trace(a, &o, &from_key), 0, "%s", from_key.message);
+	cr_expect_eq(from_key.start_icount, 2000000);
+	cr_expect_eq(from_key.skipped_checkpoints, 200);
+	cr_expect_eq(from_key.checkpoints, 50, "%s", from_key.message);
+	cr_expect(strstr(from_key.message, "50 checkpoints verified from the keyframe at icount "
+			 "2000000"), "%s", from_key.message);
+	o.use_keyframes = 0;
+	cr_assert_eq(replay_trace(a, &o, &full), 0, "%s", full.message);
+	cr_expect_eq(full.checkpoints, 250, "%s", full.message);
+
+	/* A divergence after the keyframe is numbered as in a full replay. */
+	o.use_keyframes = 1;
+	o.until.value = 2510000;
+	o.perturb = flip_dr0;
+	o.perturb_icount = 2500001;
+	cr_expect_eq(replay_trace(a, &o, &from_key), 1, "%s", from_key.message);
+	cr_expect_eq(from_key.div_checkpoint, 250, "%s", from_key.message);
+	cr_expect(strstr(from_key.message, "diverged at checkpoint 250 "), "%s", from_key.message);
+}

@@ -8,6 +8,7 @@
 #include <xxhash.h>
 
 #include "replay/chain.h"
+#include "replay/trace_print.h"
 #include "replay/trace_reader.h"
 #include "replay/trace_synth.h"
 #include "replay/trace_writer.h"
@@ -127,7 +128,7 @@ Test(trace_rw, every_kind_round_trips)
 	const struct trace_header *h = trace_reader_header(r), *want = trace_synth_header();
 	struct trace_chains chains;
 	struct bytebuf scratch;
-	unsigned seen_kinds = 0;
+	unsigned seen_kinds = 0, seen_inputs = 0;
 	uint64_t i = 0;
 	struct trace_event ev;
 	int rc;
@@ -161,11 +162,14 @@ Test(trace_rw, every_kind_round_trips)
 		else
 			trace_chains_feed_event(&chains, &ev, &scratch);
 		seen_kinds |= 1u << ev.kind;
+		if (ev.kind == TRACE_EV_INPUT)
+			seen_inputs |= 1u << ev.u.input.kind;
 		i++;
 	}
 	cr_assert_eq(rc, 0, "%s", trace_reader_error(r));
 	cr_expect_eq(i, n);
 	cr_expect_eq(seen_kinds, ((1u << TRACE_EV_KIND_END) - 1) & ~1u, "every kind occurs");
+	cr_expect_eq(seen_inputs, (1u << TRACE_INPUT_KIND_END) - 1, "every input kind occurs");
 	cr_assert_not_null(trace_reader_footer(r));
 	cr_expect_eq(trace_reader_footer(r)->events_stored, n);
 	cr_expect_eq(trace_reader_footer(r)->events_seen, n);
@@ -176,6 +180,33 @@ Test(trace_rw, every_kind_round_trips)
 	trace_reader_close(r);
 	unlink(p);
 	free(p);
+}
+
+/* INPUT kind idle (format 2): the virtual time in addr, never bytes; not
+ * in format 1; printed with its cycles. */
+Test(trace_rw, idle_input_rules)
+{
+	struct trace_event ev = { .kind = TRACE_EV_INPUT, .icount = 7 };
+	static const uint8_t byte = 1;
+	char err[200], *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	ev.u.input.kind = TRACE_INPUT_IDLE;
+	ev.u.input.addr = 3600000000000ull;
+	cr_expect_str_eq(trace_input_kind_name(TRACE_INPUT_IDLE), "idle");
+	cr_expect_eq(trace_event_check(&ev, err, sizeof(err)), 0, "%s", err);
+	cr_expect(trace_event_in_format(&ev, 2));
+	cr_expect(!trace_event_in_format(&ev, 1));
+	f = open_memstream(&text, &len);
+	cr_assert(f);
+	trace_event_print(f, &ev, NULL);
+	fclose(f);
+	cr_expect(strstr(text, "7 INPUT kind=idle cycles=3600000000000"), "%s", text);
+	free(text);
+	ev.u.input.len = 1;
+	ev.u.input.data = &byte;
+	cr_expect_neq(trace_event_check(&ev, err, sizeof(err)), 0);
 }
 
 /* The chain definition, checked against hand-made canonical bytes. */
