@@ -185,6 +185,17 @@ void cpu_tlb_drop_write_ptrs(struct cpu *cpu);
 size_t cpu_state_save(struct cpu *cpu, uint8_t *buf, size_t cap);
 int cpu_state_load(struct cpu *cpu, const uint8_t *buf, size_t len);
 
+/* The TLB's translations (linear page, physical page, permissions; no host
+ * pointers), for snapshots: not architectural state, yet a guest can see
+ * them (accessed/dirty bits are set only on a walk, an entry stays valid
+ * until INVLPG or a flush), so a restored machine must keep them to run on
+ * as the original did. cpu_tlb_save writes cpu_tlb_state_size() bytes;
+ * cpu_tlb_load (after cpu_state_load and the memory map) returns 0, or -1
+ * for a malformed buffer, which leaves the TLB empty. */
+size_t cpu_tlb_state_size(void);
+void cpu_tlb_save(const struct cpu *cpu, uint8_t *buf);
+int cpu_tlb_load(struct cpu *cpu, const uint8_t *buf, size_t len);
+
 /* The CPU's identity: a default P6-class model without FPU or APIC. */
 void cpu_model_default(struct cpu_model *model);
 

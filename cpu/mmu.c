@@ -54,6 +54,62 @@ void tlb_flush_page(struct cpu *c, uint32_t lin)
 	cpu_fetch_reset(c);
 }
 
+#define TLB_ENTRY_BYTES 9
+
+size_t cpu_tlb_state_size(void)
+{
+	return TLB_SIZE * TLB_ENTRY_BYTES;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+void cpu_tlb_save(const struct cpu *c, uint8_t *buf)
+{
+	for (unsigned k = 0; k < TLB_SIZE; k++, buf += TLB_ENTRY_BYTES) {
+		const struct tlb_entry *e = &c->tlb[k];
+		int valid = !(e->tag & 1);
+		put32(buf, valid ? e->tag : 1);
+		put32(buf + 4, valid ? e->phys : 0);
+		buf[8] = valid ? e->perm : 0;
+	}
+}
+
+int cpu_tlb_load(struct cpu *c, const uint8_t *buf, size_t len)
+{
+	tlb_flush(c);
+	if (len != cpu_tlb_state_size())
+		return -1;
+	for (unsigned k = 0; k < TLB_SIZE; k++) {
+		const uint8_t *p = buf + k * TLB_ENTRY_BYTES;
+		uint32_t tag = get32(p), phys = get32(p + 4);
+		if (tag & 1)
+			continue;
+		if ((tag & 0xfffu) || ((tag >> 12) & (TLB_SIZE - 1)) != k || (phys & 0xfffu) ||
+		    p[8] > (TLB_USER_R | TLB_USER_W | TLB_SUP_W)) {
+			tlb_flush(c);
+			return -1;
+		}
+		struct tlb_entry *e = &c->tlb[k];
+		e->tag = tag;
+		e->phys = phys;
+		e->perm = p[8];
+		e->host_r = mem_page_read_ptr(c->mem, phys);
+		e->host_w = NULL;   /* asked again at the first write (dirty tracking) */
+		tlb_set_fast(e);
+	}
+	c->host_gen = mem_host_generation(c->mem);
+	return 0;
+}
+
 void cpu_tlb_drop_write_ptrs(struct cpu *c)
 {
 	for (unsigned k = 0; k < TLB_SIZE; k++) {

@@ -156,8 +156,10 @@ void machine_hash_state(struct machine *m, struct machine_hashes *h)
 /* ---- snapshots ---- */
 
 #define SNAP_MAGIC "LSSNAP\0\x1a"
-#define SNAP_VERSION 1
-/* magic, version, reserved, fingerprint, icount, ram size, cpu length,
+/* 2: the CPU's TLB translations after the RAM (their length at offset 12,
+ * which version 1 kept 0); version 1 snapshots still load, TLB empty. */
+#define SNAP_VERSION 2
+/* magic, version, TLB length, fingerprint, icount, ram size, cpu length,
  * device length, compressed RAM length */
 #define SNAP_HEAD 64
 #define SNAP_MAX_DEV (64u << 20)
@@ -217,6 +219,7 @@ int machine_snapshot_save(struct machine *m, uint8_t **out, size_t *len, char *e
 	size_t ncpu = cpu_state_save(m->cpu, cpu, sizeof(cpu));
 	uint64_t ram_size = mem_ram_size(m->mem);
 	size_t bound = ZSTD_compressBound((size_t)ram_size), ndev, total, csize;
+	size_t ntlb = cpu_tlb_state_size();
 	struct state_io s;
 	uint8_t *dev, *buf;
 
@@ -228,7 +231,7 @@ int machine_snapshot_save(struct machine *m, uint8_t **out, size_t *len, char *e
 		return -1;
 	}
 	dev = state_io_take(&s, &ndev);
-	total = SNAP_HEAD + ncpu + ndev + bound + 8;
+	total = SNAP_HEAD + ncpu + ndev + bound + ntlb + 8;
 	buf = malloc(total);
 	if (!buf) {
 		free(dev);
@@ -248,7 +251,7 @@ int machine_snapshot_save(struct machine *m, uint8_t **out, size_t *len, char *e
 	}
 	memcpy(buf, SNAP_MAGIC, 8);
 	put_le(buf + 8, SNAP_VERSION, 4);
-	put_le(buf + 12, 0, 4);
+	put_le(buf + 12, ntlb, 4);
 	put_le(buf + 16, config_fingerprint(m), 8);
 	put_le(buf + 24, cpu_icount(m->cpu), 8);
 	put_le(buf + 32, ram_size, 8);
@@ -256,6 +259,8 @@ int machine_snapshot_save(struct machine *m, uint8_t **out, size_t *len, char *e
 	put_le(buf + 48, ndev, 8);
 	put_le(buf + 56, csize, 8);
 	total = SNAP_HEAD + ncpu + ndev + csize;
+	cpu_tlb_save(m->cpu, buf + total);
+	total += ntlb;
 	put_le(buf + total, XXH3_64bits(buf, total), 8);
 	*out = buf;
 	*len = total + 8;
@@ -264,7 +269,8 @@ int machine_snapshot_save(struct machine *m, uint8_t **out, size_t *len, char *e
 
 int machine_snapshot_icount(const uint8_t *buf, size_t len, uint64_t *icount)
 {
-	if (len < SNAP_HEAD + 8 || memcmp(buf, SNAP_MAGIC, 8) || get_le(buf + 8, 4) != SNAP_VERSION)
+	if (len < SNAP_HEAD + 8 || memcmp(buf, SNAP_MAGIC, 8) || get_le(buf + 8, 4) < 1 ||
+	    get_le(buf + 8, 4) > SNAP_VERSION)
 		return -1;
 	*icount = get_le(buf + 24, 8);
 	return 0;
@@ -284,7 +290,7 @@ static int snap_checksum_ok(uint64_t stored, uint64_t computed)
 int machine_snapshot_load(struct machine *m, const uint8_t *buf, size_t len, char *err,
 			  size_t errlen)
 {
-	uint64_t ram_size, ncpu, ndev, csize;
+	uint64_t ram_size, ncpu, ndev, csize, ntlb, version;
 	size_t got;
 	struct state_io s;
 
@@ -296,17 +302,20 @@ int machine_snapshot_load(struct machine *m, const uint8_t *buf, size_t len, cha
 		snprintf(err, errlen, "offset 0: not a lockstep snapshot (bad magic)");
 		return -1;
 	}
-	if (get_le(buf + 8, 4) != SNAP_VERSION) {
-		snprintf(err, errlen, "offset 8: snapshot version %u is not supported (%d)",
-			 (unsigned)get_le(buf + 8, 4), SNAP_VERSION);
+	version = get_le(buf + 8, 4);
+	if (version < 1 || version > SNAP_VERSION) {
+		snprintf(err, errlen, "offset 8: snapshot version %u is not supported (1 to %d)",
+			 (unsigned)version, SNAP_VERSION);
 		return -1;
 	}
+	ntlb = version >= 2 ? get_le(buf + 12, 4) : 0;
 	ram_size = get_le(buf + 32, 8);
 	ncpu = get_le(buf + 40, 8);
 	ndev = get_le(buf + 48, 8);
 	csize = get_le(buf + 56, 8);
 	if (ncpu != CPU_STATE_SIZE || ndev > SNAP_MAX_DEV || csize > len ||
-	    SNAP_HEAD + ncpu + ndev + csize + 8 != len) {
+	    (version >= 2 && ntlb != cpu_tlb_state_size()) ||
+	    SNAP_HEAD + ncpu + ndev + csize + ntlb + 8 != len) {
 		snprintf(err, errlen, "offset 40: snapshot section sizes do not match its length %zu",
 			 len);
 		return -1;
@@ -352,6 +361,11 @@ int machine_snapshot_load(struct machine *m, const uint8_t *buf, size_t len, cha
 	mem_dirty_mark_all(m->mem);
 	if (cpu_state_load(m->cpu, buf + SNAP_HEAD, (size_t)ncpu)) {
 		snprintf(err, errlen, "offset %d: bad CPU state", SNAP_HEAD);
+		return -1;
+	}
+	if (ntlb && cpu_tlb_load(m->cpu, buf + SNAP_HEAD + ncpu + ndev + csize, (size_t)ntlb)) {
+		snprintf(err, errlen, "offset %llu: bad TLB state",
+			 (unsigned long long)(SNAP_HEAD + ncpu + ndev + csize));
 		return -1;
 	}
 	/* Hooks follow the loaded milestone state (the retire hook before 0:7C00). */

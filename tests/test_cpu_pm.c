@@ -168,6 +168,18 @@ static uint32_t pte_after_stale_hit(int flush_how)
 		cpu_tlb_drop_write_ptrs(v.c);
 	else if (flush_how == 2)
 		cpu_set_reg(v.c, CPU_CR3, cpu_get_reg(v.c, CPU_CR3));
+	else if (flush_how == 3) {
+		/* What a snapshot does: save, drop every cache, load. */
+		uint8_t tlb[8192];
+		cr_assert_leq(cpu_tlb_state_size(), sizeof(tlb));
+		cpu_tlb_save(v.c, tlb);
+		cpu_flush_caches(v.c);
+		cr_assert_eq(cpu_tlb_load(v.c, tlb, cpu_tlb_state_size()), 0);
+		tlb[9 * 6] = 0x34;   /* entry 6's tag no longer matches its slot */
+		cr_assert_eq(cpu_tlb_load(v.c, tlb, cpu_tlb_state_size()), -1);
+		tlb[9 * 6] = 0;
+		cr_assert_eq(cpu_tlb_load(v.c, tlb, cpu_tlb_state_size()), 0);
+	}
 	cr_assert_eq(vm_run(&v, 10), CPU_STOP_HLT);
 	uint32_t pte = mem_read(v.m, 0x101018, 4);
 	vm_fini(&v);
@@ -179,6 +191,7 @@ Test(cpu_pm, stale_tlb_entry_survives_a_ram_hash)
 	cr_expect_eq(pte_after_stale_hit(0) & 0x20, 0, "a TLB hit does not set A");
 	cr_expect_eq(pte_after_stale_hit(1) & 0x20, 0, "dropping write pointers keeps the entry");
 	cr_expect_eq(pte_after_stale_hit(2) & 0x20, 0x20, "a flush walks again and sets A");
+	cr_expect_eq(pte_after_stale_hit(3) & 0x20, 0, "a snapshot keeps the TLB's entries");
 }
 
 Test(cpu_pm, paging_not_present_and_invlpg)
