@@ -436,6 +436,34 @@ Test(monitor_replay, reverse_commands_need_a_replay, .timeout = 60)
 
 /* Monitor writes while recording are INPUT events: the replay verifies
  * every checkpoint, and a replay that drops them diverges. */
+/* A stop at an interrupt breakpoint is inside the delivery: the handler's
+ * first instruction has the icount of the interrupted boundary, where replay
+ * would apply a change before the delivery. While recording the monitor
+ * refuses it there; after one step it is recorded and replays exactly. */
+Test(monitor_replay, no_recorded_change_inside_an_interrupt_delivery, .timeout = 600)
+{
+	char *img = tu_build_path("pc-bios/demo.img"), *got;
+	const char *trace = tmp_path("int8.trace"), *script = tmp_path("int8.cmd");
+	static const char cmds[] = "break int 8\ncontinue\nset eax = 0x1234\nstep\n"
+				   "set eax = 0x1234\ndelete 1\ncontinue\nquit\n";
+	int status;
+
+	if (access(SEABIOS, R_OK))
+		cr_skip_test("SeaBIOS is not installed");
+	cr_assert_eq(tu_write_file(script, cmds, sizeof(cmds) - 1), 0);
+	const char *rec[] = { "run", "--bios", SEABIOS, "--disk", img, "--serial", "none", "--monitor",
+			      "--record", trace, "-x", script, "--batch", NULL };
+	got = run_exe("lockstep", rec, NULL, &status);
+	cr_expect(strstr(got, "(hardware) from "), "%s", got);
+	cr_expect(strstr(got, "error: stopped inside an interrupt delivery, where a recorded change "
+			      "cannot be replayed: step once first\n"), "%s", got);
+	free(got);
+	const char *rep[] = { "replay", trace, NULL };
+	cr_expect_eq(lockstep(rep, NULL), 0, "the replay verifies every checkpoint");
+	remove_tmp();
+	free(img);
+}
+
 Test(monitor_replay, recorded_monitor_writes_replay_exactly, .timeout = 600)
 {
 	char *img = tu_build_path("pc-bios/demo.img"), *cmd, *got;
