@@ -29,6 +29,9 @@
 #define PGEN_SIZE 1024
 #define CMAP_SIZE 256
 #define BLK_LINKS 2
+/* The handler number of the end marker after each block's last instruction
+ * (threaded dispatch runs into it instead of testing for the end). */
+#define H_BLKEND H_COUNT
 
 /* A successor found from this block: valid while its epoch is the CPU's
  * (no CS, CPL, paging or code change since) and EIP matches. */
@@ -183,7 +186,7 @@ static struct block *block_build(struct cpu *c, uint32_t phys, const uint8_t *ho
 				 unsigned h)
 {
 	struct block_cache *bc = c->bc;
-	if (bc->nblocks == BLK_POOL || bc->ninsns + BLK_MAX_INSNS > BLK_INSN_POOL) {
+	if (bc->nblocks == BLK_POOL || bc->ninsns + BLK_MAX_INSNS + 1 > BLK_INSN_POOL) {
 		cpu_code_flush_all(c);
 		h = blk_hash(phys, code32);
 	}
@@ -216,8 +219,9 @@ static struct block *block_build(struct cpu *c, uint32_t phys, const uint8_t *ho
 		mem_mark_code_page(c->mem, phys);
 		tlb_drop_write_ptrs(c, phys & ~0xfffu);
 	}
+	ins[n] = (struct insn){ .h = H_BLKEND };
 	bc->nblocks++;
-	bc->ninsns += n;
+	bc->ninsns += n + 1;
 	b->phys = phys;
 	b->pgen = *page_gen(c, phys);
 	b->bytes = (uint16_t)bytes;
@@ -587,6 +591,53 @@ static inline uint64_t ev_block_mask(const struct cpu *c)
 #define CPU_THREADED 0
 #endif
 
+#if CPU_THREADED
+/* Handlers that touch nothing but registers and EFLAGS' arithmetic and
+ * direction bits: no memory access (so no MMIO, no code write), no port,
+ * segment, IF or mode change. None of them can change cpu.ev, so their
+ * tail skips the event test (a fault longjmps out of the loop anyway). */
+#define RO(id) [H_##id] = 1,
+#define RO_R(id) [H_##id##_R] = 1,
+#define RO_ALU(op) \
+	RO_R(op##_EbGb) RO_R(op##_EwGw) RO_R(op##_EdGd) RO_R(op##_GbEb) RO_R(op##_GwEw) \
+	RO_R(op##_GdEd) RO(op##_ALIb) RO(op##_AXIw) RO(op##_EAXId) RO_R(op##_EbIb) \
+	RO_R(op##_EwIw) RO_R(op##_EdId) RO_R(op##_EwIb) RO_R(op##_EdIb)
+#define RO_BWD(op) RO_R(op##_Eb) RO_R(op##_Ew) RO_R(op##_Ed)
+#define RO_SH(op) \
+	RO_R(op##_EbIb) RO_R(op##_EwIb) RO_R(op##_EdIb) RO_R(op##_Eb1) RO_R(op##_Ew1) \
+	RO_R(op##_Ed1) RO_R(op##_EbCL) RO_R(op##_EwCL) RO_R(op##_EdCL)
+static const uint8_t h_regonly[H_COUNT] = {
+	RO_ALU(ADD) RO_ALU(OR) RO_ALU(ADC) RO_ALU(SBB) RO_ALU(AND) RO_ALU(SUB) RO_ALU(XOR)
+	RO_ALU(CMP)
+	RO_R(TEST_EbGb) RO_R(TEST_EwGw) RO_R(TEST_EdGd) RO(TEST_ALIb) RO(TEST_AXIw)
+	RO(TEST_EAXId) RO_R(TEST_EbIb) RO_R(TEST_EwIw) RO_R(TEST_EdId)
+	RO_R(MOV_EbGb) RO_R(MOV_EwGw) RO_R(MOV_EdGd) RO_R(MOV_GbEb) RO_R(MOV_GwEw)
+	RO_R(MOV_GdEd) RO_R(MOV_EbIb) RO_R(MOV_EwIw) RO_R(MOV_EdId)
+	RO(MOV_ZbIb) RO(MOV_ZwIw) RO(MOV_ZdId) RO(INC_Zw) RO(INC_Zd) RO(DEC_Zw) RO(DEC_Zd)
+	RO(XCHG_ZwAX) RO(XCHG_ZdEAX) RO(BSWAP_Zd) RO(NOP)
+	RO_R(XCHG_EbGb) RO_R(XCHG_EwGw) RO_R(XCHG_EdGd)
+	RO_R(MOVZX_GwEb) RO_R(MOVZX_GdEb) RO_R(MOVZX_GwEw) RO_R(MOVZX_GdEw)
+	RO_R(MOVSX_GwEb) RO_R(MOVSX_GdEb) RO_R(MOVSX_GwEw) RO_R(MOVSX_GdEw)
+	RO_R(CMOV_GwEw) RO_R(CMOV_GdEd) RO_R(SETCC_Eb)
+	RO_BWD(INC) RO_BWD(DEC) RO_BWD(NOT) RO_BWD(NEG) RO_BWD(MUL) RO_BWD(IMUL)
+	RO_R(IMUL_GwEwIw) RO_R(IMUL_GdEdId) RO_R(IMUL_GwEwIb) RO_R(IMUL_GdEdIb)
+	RO_R(IMUL_GwEw) RO_R(IMUL_GdEd)
+	RO_SH(ROL) RO_SH(ROR) RO_SH(RCL) RO_SH(RCR) RO_SH(SHL) RO_SH(SHR) RO_SH(SAR)
+	RO_R(BT_EwGw) RO_R(BT_EdGd) RO_R(BT_EwIb) RO_R(BT_EdIb)
+	RO_R(BSF_GwEw) RO_R(BSF_GdEd) RO_R(BSR_GwEw) RO_R(BSR_GdEd)
+	[H_LEA_GwM_M] = 1, [H_LEA_GdM_M] = 1,
+	RO(CBW) RO(CWDE) RO(CWD) RO(CDQ) RO(LAHF) RO(SAHF) RO(CMC) RO(CLC) RO(STC)
+	RO(CLD) RO(STD)
+	[H_JCC0 ... H_COUNT - 1] = 1,
+};
+#undef RO
+#undef RO_R
+#undef RO_ALU
+#undef RO_BWD
+#undef RO_SH
+#endif
+
+
 /* GCC's SLP vectoriser turns the icount and cycle updates of every
  * instruction tail into vector loads and stores: slower here. */
 #if defined(__GNUC__) && !defined(__clang__)
@@ -610,7 +661,7 @@ static inline uint64_t ev_block_mask(const struct cpu *c)
 static RUN_LOOP_ATTR enum cpu_stop run_loop(struct cpu *c)
 {
 #if CPU_THREADED
-	static const void *const labels[H_COUNT] = {
+	static const void *const labels[H_COUNT + 1] = {
 #define INSN(id, map, opc, reg, osz, asz, mn, o1, o2, o3, cost, attr) [H_##id] = &&L_##id,
 #define INSN_RM(id, map, opc, reg, osz, asz, mn, o1, o2, o3, cost, attr) \
 		[H_##id##_R] = &&L_##id##_R, [H_##id##_M] = &&L_##id##_M,
@@ -622,7 +673,7 @@ static RUN_LOOP_ATTR enum cpu_stop run_loop(struct cpu *c)
 		[H_UD] = &&L_UD, [H_TOOLONG] = &&L_TOOLONG,
 		[H_JCC0] = &&L_JCC0, &&L_JCC1, &&L_JCC2, &&L_JCC3, &&L_JCC4, &&L_JCC5, &&L_JCC6,
 		&&L_JCC7, &&L_JCC8, &&L_JCC9, &&L_JCC10, &&L_JCC11, &&L_JCC12, &&L_JCC13, &&L_JCC14,
-		&&L_JCC15,
+		&&L_JCC15, [H_BLKEND] = &&L_BLKEND,
 	};
 #define NEXT() goto *labels[i->h]
 #else
@@ -632,9 +683,13 @@ static RUN_LOOP_ATTR enum cpu_stop run_loop(struct cpu *c)
  * the run limit's) end, else on to the next instruction. Only a block's
  * last instruction (A_END or REP, see block_build()) and a Jcc can jump
  * (TAIL_J checks where EIP went); any other change of EIP (a fault, a REP
- * yield) comes with an event. With a retire hook the loop runs one
- * instruction at a time and calls the hook at blk_exit (cpu_set_hooks()
- * breaks the running block). */
+ * yield) comes with an event. TAIL_J is the tail of the generic loop at
+ * dispatch (one indirect call per instruction): a block cut short by the
+ * run limits or a retire hook (then one instruction at a time, the hook
+ * called at blk_exit; cpu_set_hooks() breaks the running block), and
+ * every block without threaded dispatch. TAIL, the threaded one, runs
+ * whole blocks only and has no end test: the block's end marker
+ * (H_BLKEND) leads to blk_exit. */
 #define TAIL_J() do { \
 		if (__builtin_expect((c->ev & evmask) != 0, 0)) \
 			goto blk_event; \
@@ -645,15 +700,14 @@ static RUN_LOOP_ATTR enum cpu_stop run_loop(struct cpu *c)
 		eip = c->eip_next; \
 		c->eip = eip; \
 		c->eip_next = eip + i->len; \
-		NEXT(); \
+		goto dispatch; \
 	} while (0)
-#define TAIL() do { \
-		if (__builtin_expect((c->ev & evmask) != 0, 0)) \
+#define TAIL(h) do { \
+		if (!h_regonly[h] && __builtin_expect((c->ev & evmask) != 0, 0)) \
 			goto blk_event; \
 		c->icount++; \
 		c->cycles += i->cost; \
-		if (__builtin_expect(++i == end, 0)) \
-			goto blk_exit; \
+		i++; \
 		eip = c->eip_next; \
 		c->eip = eip; \
 		c->eip_next = eip + i->len; \
@@ -685,6 +739,15 @@ static RUN_LOOP_ATTR enum cpu_stop run_loop(struct cpu *c)
 				return CPU_STOP_HLT;
 			}
 			evmask = ev_block_mask(c);
+			/* Something that can be taken is still pending (an
+			 * interrupt shadow, a line it defers): one instruction
+			 * alone, so that every instruction inside a block starts
+			 * with nothing pending (the h_regonly tails rely on it). */
+			if (__builtin_expect((c->ev & evmask) != 0, 0)) {
+				prev = NULL;
+				step_one(c);
+				continue;
+			}
 		} else if (c->icount >= c->icount_limit || c->cycles >= c->cycle_limit) {
 			return CPU_STOP_DEADLINE;
 		}
@@ -734,6 +797,7 @@ static RUN_LOOP_ATTR enum cpu_stop run_loop(struct cpu *c)
 		uint64_t left = c->icount_limit - c->icount;
 		if (left < n)
 			n = (unsigned)left;
+		int whole = 0;
 		if (__builtin_expect(c->hooks.retire != NULL, 0))
 			n = 1;
 		else if (__builtin_expect(i != b->ins || c->cycles + b->cost_head >= c->cycle_limit, 0)) {
@@ -742,36 +806,56 @@ static RUN_LOOP_ATTR enum cpu_stop run_loop(struct cpu *c)
 			while (k < n && cyc < c->cycle_limit)
 				cyc += i[k++].cost;
 			n = k;
+			whole = n == (unsigned)(b->ins + b->n - i);
+		} else {
+			whole = n == (unsigned)(b->ins + b->n - i);
 		}
 		const struct insn *end = i + n;
 		c->blk_cs = c->seg[SEG_CS].sel;
 		c->eip_next = eip + i->len;
+		if (__builtin_expect(!whole, 0))
+			goto dispatch;
 		NEXT();
 
 #if CPU_THREADED
 #define INSN(id, map, opc, reg, osz, asz, mn, o1, o2, o3, cost, attr) \
-	L_##id: op_##id(c, i); TAIL();
+	L_##id: op_##id(c, i); TAIL(H_##id);
 #define INSN_RM(id, map, opc, reg, osz, asz, mn, o1, o2, o3, cost, attr) \
-	L_##id##_R: op_##id##_R(c, i); TAIL(); \
-	L_##id##_M: op_##id##_M(c, i); TAIL();
+	L_##id##_R: op_##id##_R(c, i); TAIL(H_##id##_R); \
+	L_##id##_M: op_##id##_M(c, i); TAIL(H_##id##_M);
 #define INSN_M(id, map, opc, reg, osz, asz, mn, o1, o2, o3, cost, attr) \
-	L_##id##_M: op_##id##_M(c, i); TAIL();
+	L_##id##_M: op_##id##_M(c, i); TAIL(H_##id##_M);
 #include "cpu/insn.def"
 #undef INSN
 #undef INSN_RM
 #undef INSN_M
-#define JCC_LABEL(k) L_JCC##k: op_jcc_cc[k](c, i); TAIL_J();
+/* Jcc inline (as op_jcc_cc[k]): taken, it leaves the block; not taken,
+ * the block goes on. It cannot change cpu.ev. */
+#define JCC_LABEL(k) L_JCC##k: \
+	if (flags_cond(c, k)) { \
+		uint32_t t = c->eip_next + i->imm; \
+		if (!(i->flags & INSN_OSZ32)) \
+			t &= 0xffff; \
+		if (t > c->seg[SEG_CS].limit) \
+			cpu_gp0(c); \
+		c->eip_next = t; \
+		c->icount++; \
+		c->cycles += i->cost; \
+		goto blk_jump; \
+	} \
+	TAIL(H_JCC0 + k);
 	JCC_LABEL(0) JCC_LABEL(1) JCC_LABEL(2) JCC_LABEL(3) JCC_LABEL(4) JCC_LABEL(5)
 	JCC_LABEL(6) JCC_LABEL(7) JCC_LABEL(8) JCC_LABEL(9) JCC_LABEL(10) JCC_LABEL(11)
 	JCC_LABEL(12) JCC_LABEL(13) JCC_LABEL(14) JCC_LABEL(15)
 #undef JCC_LABEL
 	L_UD: op_UD(c, i);
 	L_TOOLONG: op_TOOLONG(c, i);
-#else
+	L_BLKEND:
+		goto blk_exit;
+#endif
 	dispatch:
 		i->fn(c, i);
 		TAIL_J();
-#endif
 
 	blk_event:
 		/* The instruction finished with an event pending: the general
@@ -796,9 +880,12 @@ static RUN_LOOP_ATTR enum cpu_stop run_loop(struct cpu *c)
 		 * taken is pending and all of it fits before the limits; else
 		 * the full boundary. evmask still holds: whatever lets a masked
 		 * line in (IF set, NMI unblocked, SMM left) breaks the block. */
-		if ((c->ev & evmask) == 0) {
+		if ((c->ev & evmask) != 0)
+			continue;
+		eip = c->eip;
+	follow: __attribute__((unused));    /* blk_jump's way in (threaded) */
+		{
 			struct block *nb = NULL;
-			eip = c->eip;
 			uint64_t key = link_key(c, eip);
 			for (unsigned k = 0; k < BLK_LINKS; k++)
 				if (prev->link[k].key == key) {
@@ -814,6 +901,17 @@ static RUN_LOOP_ATTR enum cpu_stop run_loop(struct cpu *c)
 				NEXT();
 			}
 		}
+		continue;
+#if CPU_THREADED
+	blk_jump:
+		/* A taken Jcc: it changed no event state and nothing was
+		 * pending before it, so straight to the successor. */
+		if (__builtin_expect(c->hooks.retire != NULL, 0))
+			goto blk_exit;
+		eip = c->eip_next;
+		c->eip = eip;
+		goto follow;
+#endif
 	}
 #undef NEXT
 #undef TAIL
