@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "cpu/internal.h"
-#include "cpu/ops.h"
+#include "cpu/ops_common.h"
 #include "mem/mem.h"
 
 /*
@@ -638,6 +638,37 @@ static const uint8_t h_regonly[H_COUNT] = {
 #endif
 
 
+/* The most frequent handlers in the bench guest and in firmware, inlined in
+ * their threaded labels (the same bodies as their op_ functions, from
+ * ops_common.h): no call, no callee-saved registers. Only a few: inlining
+ * every handler made the loop spill (docs/cpu.md, "Speed"). Folded away for
+ * every other handler number (h is a constant in each label). */
+static inline __attribute__((always_inline)) int run_hot(struct cpu *c, const struct insn *i,
+							 int h)
+{
+	switch (h) {
+	case H_MOV_EdGd_M: mov_eg(c, i, 1, 4); return 1;
+	case H_MOV_EdGd_R: mov_eg(c, i, 0, 4); return 1;
+	case H_MOV_GdEd_M: mov_ge(c, i, 1, 4); return 1;
+	case H_MOV_GdEd_R: mov_ge(c, i, 0, 4); return 1;
+	case H_MOV_ZdId: c->r[i->reg] = i->imm; return 1;
+	case H_CMP_EdGd_M: alu_ev(c, i, 1, ALU_CMP, 4, 0); return 1;
+	case H_CMP_EdGd_R: alu_ev(c, i, 0, ALU_CMP, 4, 0); return 1;
+	case H_SUB_EdGd_R: alu_ev(c, i, 0, ALU_SUB, 4, 0); return 1;
+	case H_ADD_EdGd_R: alu_ev(c, i, 0, ALU_ADD, 4, 0); return 1;
+	case H_XOR_EdGd_R: alu_ev(c, i, 0, ALU_XOR, 4, 0); return 1;
+	case H_CMP_EdId_R: alu_ev(c, i, 0, ALU_CMP, 4, 1); return 1;
+	case H_ADD_EdIb_R: alu_ev(c, i, 0, ALU_ADD, 4, 1); return 1;
+	case H_SUB_EdIb_R: alu_ev(c, i, 0, ALU_SUB, 4, 1); return 1;
+	case H_AND_EdIb_R: alu_ev(c, i, 0, ALU_AND, 4, 1); return 1;
+	case H_CMP_EdIb_R: alu_ev(c, i, 0, ALU_CMP, 4, 1); return 1;
+	case H_AND_EAXId: alu_acc(c, i, ALU_AND, 4); return 1;
+	case H_INC_Zd: incdec_z(c, i, 0, 4); return 1;
+	case H_DEC_Zd: incdec_z(c, i, 1, 4); return 1;
+	default: return 0;
+	}
+}
+
 /* GCC's SLP vectoriser turns the icount and cycle updates of every
  * instruction tail into vector loads and stores: slower here. */
 #if defined(__GNUC__) && !defined(__clang__)
@@ -819,12 +850,12 @@ static RUN_LOOP_ATTR enum cpu_stop run_loop(struct cpu *c)
 
 #if CPU_THREADED
 #define INSN(id, map, opc, reg, osz, asz, mn, o1, o2, o3, cost, attr) \
-	L_##id: op_##id(c, i); TAIL(H_##id);
+	L_##id: if (!run_hot(c, i, H_##id)) op_##id(c, i); TAIL(H_##id);
 #define INSN_RM(id, map, opc, reg, osz, asz, mn, o1, o2, o3, cost, attr) \
-	L_##id##_R: op_##id##_R(c, i); TAIL(H_##id##_R); \
-	L_##id##_M: op_##id##_M(c, i); TAIL(H_##id##_M);
+	L_##id##_R: if (!run_hot(c, i, H_##id##_R)) op_##id##_R(c, i); TAIL(H_##id##_R); \
+	L_##id##_M: if (!run_hot(c, i, H_##id##_M)) op_##id##_M(c, i); TAIL(H_##id##_M);
 #define INSN_M(id, map, opc, reg, osz, asz, mn, o1, o2, o3, cost, attr) \
-	L_##id##_M: op_##id##_M(c, i); TAIL(H_##id##_M);
+	L_##id##_M: if (!run_hot(c, i, H_##id##_M)) op_##id##_M(c, i); TAIL(H_##id##_M);
 #include "cpu/insn.def"
 #undef INSN
 #undef INSN_RM

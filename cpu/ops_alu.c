@@ -6,75 +6,6 @@
  */
 #include "cpu/ops_common.h"
 
-enum { ALU_ADD, ALU_OR, ALU_ADC, ALU_SBB, ALU_AND, ALU_SUB, ALU_XOR, ALU_CMP };
-
-static inline uint32_t alu_calc(int op, uint32_t a, uint32_t b, uint32_t cin, uint32_t m)
-{
-	switch (op) {
-	case ALU_ADD: return (a + b) & m;
-	case ALU_OR: return a | b;
-	case ALU_ADC: return (a + b + cin) & m;
-	case ALU_SBB: return (a - b - cin) & m;
-	case ALU_AND: return a & b;
-	case ALU_XOR: return a ^ b;
-	default: return (a - b) & m;
-	}
-}
-
-static inline void alu_flags(struct cpu *c, int op, int size, uint32_t r, uint32_t a, uint32_t b,
-			     uint32_t cin)
-{
-	static const uint8_t lf[8] = { LF_ADD, LF_LOGIC, LF_ADC, LF_SBB, LF_LOGIC, LF_SUB, LF_LOGIC, LF_SUB };
-	lf_set(c, lf[op], size, r, a, b);
-	c->lf.cin = (uint8_t)cin;
-}
-
-/* dst op= src; dst is r/m (E) or reg (G). */
-static inline void alu_ev(struct cpu *c, const struct insn *i, int mem, int op, int size, int src_kind)
-{
-	uint32_t m = size_mask(size);
-	uint32_t b = src_kind == 0 ? reg_get(c, i->reg, size) : (i->imm & m);
-	uint32_t cin = (op == ALU_ADC || op == ALU_SBB) ? (flags_cf(c) != 0) : 0;
-	uint32_t a, r;
-	if (mem) {
-		uint32_t ea = insn_ea(c, i);
-		a = mem_rd(c, i->seg, ea, size);
-		r = alu_calc(op, a, b, cin, m);
-		if (op != ALU_CMP)
-			mem_wr(c, i->seg, ea, r, size);
-	} else {
-		a = reg_get(c, i->rm, size);
-		r = alu_calc(op, a, b, cin, m);
-		if (op != ALU_CMP)
-			reg_set(c, i->rm, size, r);
-	}
-	alu_flags(c, op, size, r, a, b, cin);
-}
-
-static inline void alu_ge(struct cpu *c, const struct insn *i, int mem, int op, int size)
-{
-	uint32_t m = size_mask(size);
-	uint32_t b = rm_read(c, i, mem, size);
-	uint32_t cin = (op == ALU_ADC || op == ALU_SBB) ? (flags_cf(c) != 0) : 0;
-	uint32_t a = reg_get(c, i->reg, size);
-	uint32_t r = alu_calc(op, a, b, cin, m);
-	if (op != ALU_CMP)
-		reg_set(c, i->reg, size, r);
-	alu_flags(c, op, size, r, a, b, cin);
-}
-
-static inline void alu_acc(struct cpu *c, const struct insn *i, int op, int size)
-{
-	uint32_t m = size_mask(size);
-	uint32_t b = i->imm & m;
-	uint32_t cin = (op == ALU_ADC || op == ALU_SBB) ? (flags_cf(c) != 0) : 0;
-	uint32_t a = reg_get(c, 0, size);
-	uint32_t r = alu_calc(op, a, b, cin, m);
-	if (op != ALU_CMP)
-		reg_set(c, 0, size, r);
-	alu_flags(c, op, size, r, a, b, cin);
-}
-
 #define ALU_FAMILY(OP, N) \
 	RM_FORMS(OP##_EbGb, alu_ev, N, 1, 0) \
 	RM_FORMS(OP##_EwGw, alu_ev, N, 2, 0) \
@@ -122,12 +53,6 @@ void op_TEST_ALIb(struct cpu *c, const struct insn *i) { test_acc(c, i, 1); }
 void op_TEST_AXIw(struct cpu *c, const struct insn *i) { test_acc(c, i, 2); }
 void op_TEST_EAXId(struct cpu *c, const struct insn *i) { test_acc(c, i, 4); }
 
-/* INC/DEC keep CF (SDM Vol. 2, INC, DEC). */
-static inline void incdec_set(struct cpu *c, int dec, int size, uint32_t a, uint32_t r, int cf)
-{
-	lf_set(c, dec ? LF_DEC : LF_INC, size, r, a, 1);
-	c->lf.cin = (uint8_t)cf;
-}
 static inline void incdec_e(struct cpu *c, const struct insn *i, int mem, int dec, int size)
 {
 	int cf = flags_cf(c) != 0;
@@ -150,14 +75,6 @@ RM_FORMS(INC_Ed, incdec_e, 0, 4)
 RM_FORMS(DEC_Eb, incdec_e, 1, 1)
 RM_FORMS(DEC_Ew, incdec_e, 1, 2)
 RM_FORMS(DEC_Ed, incdec_e, 1, 4)
-static inline void incdec_z(struct cpu *c, const struct insn *i, int dec, int size)
-{
-	int cf = flags_cf(c) != 0;
-	uint32_t a = reg_get(c, i->reg, size);
-	uint32_t r = (dec ? a - 1 : a + 1) & size_mask(size);
-	reg_set(c, i->reg, size, r);
-	incdec_set(c, dec, size, a, r, cf);
-}
 void op_INC_Zw(struct cpu *c, const struct insn *i) { incdec_z(c, i, 0, 2); }
 void op_INC_Zd(struct cpu *c, const struct insn *i) { incdec_z(c, i, 0, 4); }
 void op_DEC_Zw(struct cpu *c, const struct insn *i) { incdec_z(c, i, 1, 2); }

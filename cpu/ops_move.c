@@ -7,17 +7,9 @@
 #include "cpu/ops_common.h"
 
 /* MOV */
-static inline void mov_eg(struct cpu *c, const struct insn *i, int mem, int size)
-{
-	rm_write(c, i, mem, size, reg_get(c, i->reg, size));
-}
 RM_FORMS(MOV_EbGb, mov_eg, 1)
 RM_FORMS(MOV_EwGw, mov_eg, 2)
 RM_FORMS(MOV_EdGd, mov_eg, 4)
-static inline void mov_ge(struct cpu *c, const struct insn *i, int mem, int size)
-{
-	reg_set(c, i->reg, size, rm_read(c, i, mem, size));
-}
 RM_FORMS(MOV_GbEb, mov_ge, 1)
 RM_FORMS(MOV_GwEw, mov_ge, 2)
 RM_FORMS(MOV_GdEd, mov_ge, 4)

@@ -531,3 +531,63 @@ Test(cpu_blocks, sti_shadow_then_register_only_run)
 	cr_expect_eq(vm_reg(&v, CPU_EBX), 4);
 	vm_fini(&v);
 }
+
+/* The handlers the threaded loop inlines (exec.c, run_hot()) give the same
+ * registers, flags and memory as their op_ functions, which a run with a
+ * retire hook calls (one instruction at a time through the generic
+ * dispatch): every inlined form, with the lazy flags they leave read by
+ * ADC/SBB and Jcc. */
+Test(cpu_blocks, inlined_handlers_match_called_ones)
+{
+	static const uint8_t code[] = {
+		0xb9, 0x32, 0x00, 0x00, 0x00,             /* 1000: mov ecx, 50 */
+		0xb8, 0x78, 0x56, 0x34, 0x12,             /* 1005: mov eax, 0x12345678 */
+		0xbb, 0x00, 0x20, 0x00, 0x00,             /* 100a: mov ebx, 0x2000 */
+		0x89, 0x03,                               /* 100f: mov [ebx], eax */
+		0x8b, 0x13,                               /* mov edx, [ebx] */
+		0x39, 0x0b,                               /* cmp [ebx], ecx */
+		0x19, 0xf6,                               /* sbb esi, esi */
+		0x29, 0xca,                               /* sub edx, ecx */
+		0x01, 0xd0,                               /* add eax, edx */
+		0x31, 0xc7,                               /* xor edi, eax */
+		0x81, 0xff, 0x00, 0x10, 0x00, 0x00,       /* cmp edi, 0x1000 */
+		0x83, 0xd6, 0x00,                         /* adc esi, 0 */
+		0x83, 0xc6, 0x03,                         /* add esi, 3 */
+		0x83, 0xef, 0x05,                         /* sub edi, 5 */
+		0x83, 0xe2, 0x7f,                         /* and edx, 0x7f */
+		0x83, 0xfa, 0x40,                         /* cmp edx, 0x40 */
+		0x83, 0xd0, 0x00,                         /* adc eax, 0 */
+		0x25, 0xff, 0xff, 0xff, 0x0f,             /* and eax, 0x0fffffff */
+		0x42,                                     /* inc edx */
+		0x4f,                                     /* dec edi */
+		0x11, 0xd6,                               /* adc esi, edx */
+		0x89, 0xfa,                               /* mov edx, edi */
+		0x8b, 0xeb,                               /* mov ebp, ebx */
+		0x49,                                     /* dec ecx */
+		0x75, 0xca,                               /* 1043: jnz 0x100f */
+		0xf4,                                     /* 1045: hlt */
+	};
+	struct vm a, b;
+	uint8_t sa[CPU_STATE_SIZE], sb[CPU_STATE_SIZE];
+	vm_init(&a, 1u << 20);
+	vm_flat32(&a, 0x1000);
+	load(&a, 0x1000, code, sizeof(code));
+	cr_assert_eq(vm_run(&a, 100000), CPU_STOP_HLT);
+	state(&a, sa);
+	cr_expect_eq(cpu_icount(a.c), 3 + 50 * 22 + 1);
+
+	vm_init(&b, 1u << 20);
+	vm_flat32(&b, 0x1000);
+	load(&b, 0x1000, code, sizeof(code));
+	struct cpu_hooks h = { .retire = on_count };
+	cpu_set_hooks(b.c, &h);
+	cr_assert_eq(vm_run(&b, 100000), CPU_STOP_HLT);
+	state(&b, sb);
+	cr_expect_eq(memcmp(sa, sb, CPU_STATE_SIZE), 0, "inlined handlers differ: eax %x/%x "
+		     "edx %x/%x esi %x/%x edi %x/%x", vm_reg(&a, CPU_EAX), vm_reg(&b, CPU_EAX),
+		     vm_reg(&a, CPU_EDX), vm_reg(&b, CPU_EDX), vm_reg(&a, CPU_ESI),
+		     vm_reg(&b, CPU_ESI), vm_reg(&a, CPU_EDI), vm_reg(&b, CPU_EDI));
+	cr_expect_eq(mem_read(a.m, 0x2000, 4), mem_read(b.m, 0x2000, 4));
+	vm_fini(&a);
+	vm_fini(&b);
+}
