@@ -18,6 +18,14 @@ int state_io_init_hash(struct state_io *s)
 	return 0;
 }
 
+void state_io_init_hash_buf(struct state_io *s, uint8_t *buf, size_t cap)
+{
+	state_io_init_hash(s);
+	s->buf = buf;
+	s->cap = cap;
+	s->borrowed = buf != NULL;
+}
+
 void state_io_init_save(struct state_io *s)
 {
 	memset(s, 0, sizeof(*s));
@@ -41,14 +49,22 @@ uint64_t state_io_digest(struct state_io *s)
 
 void state_io_release(struct state_io *s)
 {
-	if (s->mode != STATE_IO_LOAD)
+	if (s->mode != STATE_IO_LOAD && !s->borrowed)
 		free(s->buf);
 	s->buf = NULL;
+	s->borrowed = 0;
 }
 
 uint8_t *state_io_take(struct state_io *s, size_t *len)
 {
 	uint8_t *b = s->buf;
+
+	if (s->borrowed) {
+		b = malloc(s->len ? s->len : 1);
+		if (b)
+			memcpy(b, s->buf, s->len);
+		s->borrowed = 0;
+	}
 	*len = s->len;
 	s->buf = NULL;
 	s->len = s->cap = 0;
@@ -76,6 +92,33 @@ void state_io_check(struct state_io *s, int ok, const char *what)
 	state_io_fail(s, msg);
 }
 
+/* HASH, SAVE: make room for n more bytes; 0, or -1 with the error set. A
+ * borrowed starting buffer (state_io_init_hash_buf) is copied out, never
+ * reallocated. */
+static int grow(struct state_io *s, size_t n)
+{
+	size_t cap = s->cap ? s->cap : 4096;
+	uint8_t *nb;
+
+	while (cap - s->len < n)
+		cap *= 2;
+	if (s->borrowed) {
+		nb = malloc(cap);
+		if (nb && s->len)
+			memcpy(nb, s->buf, s->len);
+	} else {
+		nb = realloc(s->buf, cap);
+	}
+	if (!nb) {
+		state_io_fail(s, "out of memory");
+		return -1;
+	}
+	s->buf = nb;
+	s->cap = cap;
+	s->borrowed = 0;
+	return 0;
+}
+
 static void io_raw(struct state_io *s, uint8_t *p, size_t n)
 {
 	switch (s->mode) {
@@ -83,19 +126,8 @@ static void io_raw(struct state_io *s, uint8_t *p, size_t n)
 	case STATE_IO_SAVE:
 		if (s->error)
 			return;
-		if (s->cap - s->len < n) {
-			size_t cap = s->cap ? s->cap : 4096;
-			uint8_t *nb;
-			while (cap - s->len < n)
-				cap *= 2;
-			nb = realloc(s->buf, cap);
-			if (!nb) {
-				state_io_fail(s, "out of memory");
-				return;
-			}
-			s->buf = nb;
-			s->cap = cap;
-		}
+		if (s->cap - s->len < n && grow(s, n))
+			return;
 		memcpy(s->buf + s->len, p, n);
 		s->len += n;
 		break;
@@ -117,19 +149,29 @@ void state_io_bytes(struct state_io *s, void *p, size_t n)
 	io_raw(s, p, n);
 }
 
-static void io_uint(struct state_io *s, uint64_t *v, int bytes)
+static inline __attribute__((always_inline)) void io_uint(struct state_io *s, uint64_t *v,
+							   int bytes)
 {
 	uint8_t b[8];
 
-	if (s->mode != STATE_IO_LOAD)
+	if (s->mode != STATE_IO_LOAD) {
+		/* HASH, SAVE: straight into the buffer (every field of every
+		 * checkpoint's device hash comes through here). */
+		uint64_t x = *v;
+		uint8_t *p;
+
+		if (s->error || (s->cap - s->len < (size_t)bytes && grow(s, (size_t)bytes)))
+			return;
+		p = s->buf + s->len;
 		for (int i = 0; i < bytes; i++)
-			b[i] = (uint8_t)(*v >> (8 * i));
-	io_raw(s, b, (size_t)bytes);
-	if (s->mode == STATE_IO_LOAD) {
-		*v = 0;
-		for (int i = 0; i < bytes; i++)
-			*v |= (uint64_t)b[i] << (8 * i);
+			p[i] = (uint8_t)(x >> (8 * i));
+		s->len += (size_t)bytes;
+		return;
 	}
+	io_raw(s, b, (size_t)bytes);
+	*v = 0;
+	for (int i = 0; i < bytes; i++)
+		*v |= (uint64_t)b[i] << (8 * i);
 }
 
 void state_io_u8(struct state_io *s, uint8_t *v)

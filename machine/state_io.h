@@ -27,6 +27,7 @@ struct state_io {
 	size_t len, cap;           /* HASH, SAVE: bytes written; LOAD: buffer size */
 	size_t pos;                /* LOAD: bytes consumed */
 	int error;                 /* sticky: out of memory, short buffer, bad value */
+	int borrowed;              /* HASH: buf is the caller's (init_hash_buf) */
 	char errmsg[160];
 };
 
@@ -34,6 +35,9 @@ struct state_io {
  * costs far less than streaming many small fields, and gives the same
  * digest); LOAD reads buf[0..len) (borrowed). Returns 0 or -1. */
 int state_io_init_hash(struct state_io *s);
+/* HASH into the caller's buf[0..cap) first (no allocation while the state
+ * fits; a larger state moves to the heap, which release frees). */
+void state_io_init_hash_buf(struct state_io *s, uint8_t *buf, size_t cap);
 void state_io_init_save(struct state_io *s);
 void state_io_init_load(struct state_io *s, const uint8_t *buf, size_t len);
 /* HASH: the digest so far. */

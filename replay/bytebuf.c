@@ -50,9 +50,19 @@ fail:
 	return -1;
 }
 
+/* Room for n more bytes, the common case inline; 0 or -1 as reserve. */
+static inline int room(struct bytebuf *b, size_t n)
+{
+	if (b->oom)
+		return -1;
+	if (n <= b->cap - b->len)
+		return 0;
+	return bytebuf_reserve(b, n);
+}
+
 void bytebuf_put(struct bytebuf *b, const void *p, size_t n)
 {
-	if (!n || bytebuf_reserve(b, n))
+	if (!n || room(b, n))
 		return;
 	memcpy(b->data + b->len, p, n);
 	b->len += n;
@@ -60,27 +70,42 @@ void bytebuf_put(struct bytebuf *b, const void *p, size_t n)
 
 void bytebuf_put_u8(struct bytebuf *b, uint8_t v)
 {
-	bytebuf_put(b, &v, 1);
+	if (room(b, 1))
+		return;
+	b->data[b->len++] = v;
 }
 
 void bytebuf_put_le32(struct bytebuf *b, uint32_t v)
 {
-	uint8_t t[4];
-	le_put32(t, v);
-	bytebuf_put(b, t, 4);
+	if (room(b, 4))
+		return;
+	le_put32(b->data + b->len, v);
+	b->len += 4;
 }
 
 void bytebuf_put_le64(struct bytebuf *b, uint64_t v)
 {
-	uint8_t t[8];
-	le_put64(t, v);
-	bytebuf_put(b, t, 8);
+	if (room(b, 8))
+		return;
+	le_put64(b->data + b->len, v);
+	b->len += 8;
 }
 
+/* The varint is written in place (the hot path of recording: several per
+ * event), never through a temporary. */
 void bytebuf_put_uvar(struct bytebuf *b, uint64_t v)
 {
-	uint8_t t[VARINT_MAX_LEN];
-	bytebuf_put(b, t, varint_put_u64(t, v));
+	uint8_t *p;
+
+	if (room(b, VARINT_MAX_LEN))
+		return;
+	p = b->data + b->len;
+	while (v >= 0x80) {
+		*p++ = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	*p++ = (uint8_t)v;
+	b->len = (size_t)(p - b->data);
 }
 
 void bytebuf_put_svar(struct bytebuf *b, int64_t v)

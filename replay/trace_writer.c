@@ -10,6 +10,8 @@
 #include <xxhash.h>
 #include <zstd.h>
 
+#include "replay/varint.h"
+
 struct trace_writer {
 	int fd;
 	uint64_t off;                  /* where the next byte goes */
@@ -173,11 +175,32 @@ int trace_writer_flush(struct trace_writer *w)
 	return 0;
 }
 
+/* LEB128 into p (room for VARINT_MAX_LEN bytes); returns the end. */
+static inline uint8_t *put_uvar(uint8_t *p, uint64_t v)
+{
+	while (v >= 0x80) {
+		*p++ = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	*p++ = (uint8_t)v;
+	return p;
+}
+
+/*
+ * The per-event path. The payload is encoded once, straight after the
+ * canonical prefix (tag, absolute icount) in w->canon, which the chains
+ * hash as it stands; the frame record (tag, icount delta, length, payload)
+ * is then written in place, the payload copied from there. The bytes are
+ * those of trace_event_encode_canonical and trace_event_encode_payload.
+ */
 int trace_write_event(struct trace_writer *w, const struct trace_event *ev)
 {
-	struct trace_chains before = w->chains;
+	uint64_t before[TRACE_NSTREAMS];
 	struct trace_event cp;
+	uint8_t pre[2 * VARINT_MAX_LEN], *q;
+	size_t npre, plen;
 	char why[128];
+	int s;
 
 	if (w->err)
 		return w->err;
@@ -192,8 +215,26 @@ int trace_write_event(struct trace_writer *w, const struct trace_event *ev)
 		memcpy(cp.u.checkpoint.chains, w->chains.h, sizeof(w->chains.h));
 		ev = &cp;
 	}
-	if (trace_chains_feed_event(&w->chains, ev, &w->canon))
+	if (!w->cur.nevents)
+		memcpy(before, w->chains.h, sizeof(before));
+
+	/* Canonical encoding: prefix, then the payload. */
+	q = put_uvar(pre, trace_event_tag(ev->kind));
+	q = put_uvar(q, ev->icount);
+	npre = (size_t)(q - pre);
+	bytebuf_clear(&w->canon);
+	bytebuf_put(&w->canon, pre, npre);
+	trace_event_encode_payload(ev, &w->canon);
+	if (w->canon.oom)
 		return fail(w, -ENOMEM, "out of memory%s", "");
+	s = trace_event_stream(ev->kind);
+	if (s >= 0) {
+		w->chains.h[TRACE_STREAM_ALL] = XXH3_64bits_withSeed(w->canon.data, w->canon.len,
+								     w->chains.h[TRACE_STREAM_ALL]);
+		if (s != TRACE_STREAM_ALL)
+			w->chains.h[s] = XXH3_64bits_withSeed(w->canon.data, w->canon.len,
+							      w->chains.h[s]);
+	}
 	w->seen++;
 	w->last_icount = ev->icount;
 	if (w->opt.store && !w->opt.store(w->opt.store_opaque, ev))
@@ -202,16 +243,18 @@ int trace_write_event(struct trace_writer *w, const struct trace_event *ev)
 	if (!w->cur.nevents) {
 		w->cur.first_icount = ev->icount;
 		w->cur.first_event = w->stored;
-		memcpy(w->cur.chains, before.h, sizeof(before.h));
+		memcpy(w->cur.chains, before, sizeof(before));
 		w->prev_icount = ev->icount;
 	}
-	bytebuf_clear(&w->payload);
-	trace_event_encode_payload(ev, &w->payload);
-	bytebuf_put_uvar(&w->frame, trace_event_tag(ev->kind));
-	bytebuf_put_uvar(&w->frame, ev->icount - w->prev_icount);
-	bytebuf_put_lenbytes(&w->frame, w->payload.data, w->payload.len);
-	if (w->payload.oom || w->frame.oom)
+	plen = w->canon.len - npre;
+	if (bytebuf_reserve(&w->frame, 3 * VARINT_MAX_LEN + plen))
 		return fail(w, -ENOMEM, "out of memory%s", "");
+	q = w->frame.data + w->frame.len;
+	q = put_uvar(q, trace_event_tag(ev->kind));
+	q = put_uvar(q, ev->icount - w->prev_icount);
+	q = put_uvar(q, plen);
+	memcpy(q, w->canon.data + npre, plen);
+	w->frame.len = (size_t)(q + plen - w->frame.data);
 	w->prev_icount = ev->icount;
 	w->cur.nevents++;
 	w->stored++;
