@@ -194,19 +194,24 @@ static int code_marked(const struct mem *m, uint64_t page)
 	return (m->code_bits[page >> 6] >> (page & 63)) & 1;
 }
 
+uint8_t *mem_span_read_ptr(const struct mem *m, const struct mem_span *s, uint64_t pa)
+{
+	if (!s || s->end - pa < MEM_PAGE_SIZE || s->rd < 0)
+		return NULL;
+	const struct mem_region *r = &m->regions[s->rd];
+	if (r->kind != MEM_KIND_RAM && r->kind != MEM_KIND_ROM)
+		return NULL;
+	return r->data + s->rd_off + (pa - s->start);
+}
+
 /* Recompute the fast pointers of low page `page` from the current spans. */
 static void page_fill(struct mem *m, uint64_t page)
 {
 	uint64_t pa = page << MEM_PAGE_SHIFT;
 	const struct mem_span *s = mem_view_find(m, pa);
-	uint8_t *rd = NULL, *wr = NULL;
+	uint8_t *rd = mem_watch_page(m, page) ? NULL : mem_span_read_ptr(m, s, pa), *wr = NULL;
 
 	if (s && s->end - pa >= MEM_PAGE_SIZE) {
-		if (s->rd >= 0 && !mem_watch_page(m, page)) {
-			const struct mem_region *r = &m->regions[s->rd];
-			if (r->kind == MEM_KIND_RAM || r->kind == MEM_KIND_ROM)
-				rd = r->data + s->rd_off + (pa - s->start);
-		}
 		if (s->wr >= 0 && !s->wr_drop && !code_marked(m, page)) {
 			const struct mem_region *r = &m->regions[s->wr];
 			if (r->kind == MEM_KIND_RAM)

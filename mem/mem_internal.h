@@ -158,6 +158,11 @@ struct mem_sbuf {
 void mem_sbuf_printf(struct mem_sbuf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* mem/flatview.c: the host page that reads of the page at pa (page-aligned)
+ * come from when span s serves all of it from RAM or ROM, read watches
+ * aside; else NULL. */
+uint8_t *mem_span_read_ptr(const struct mem *m, const struct mem_span *s, uint64_t pa);
+
 /* mem/watch.c */
 int mem_watch_page(const struct mem *m, uint64_t page);
 void mem_watch_check(struct mem *m, uint64_t pa, int size, uint32_t value);

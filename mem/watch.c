@@ -88,19 +88,12 @@ void mem_watch_check(struct mem *m, uint64_t pa, int size, uint32_t value)
 
 const uint8_t *mem_page_peek_ptr(struct mem *m, uint64_t pa)
 {
-	const struct mem_span *s;
 	uint64_t base = pa & ~(uint64_t)(MEM_PAGE_SIZE - 1);
 
 	if (pa >= MEM_4G)
 		return NULL;
-	if (m->pages[pa >> MEM_PAGE_SHIFT].rd || !mem_watch_page(m, pa >> MEM_PAGE_SHIFT))
+	if (!mem_watch_page(m, pa >> MEM_PAGE_SHIFT))
 		return m->pages[pa >> MEM_PAGE_SHIFT].rd;
-	/* What page_fill would have given without the watch. */
-	s = mem_view_find(m, base);
-	if (!s || s->rd < 0 || s->end - base < MEM_PAGE_SIZE)
-		return NULL;
-	const struct mem_region *r = &m->regions[s->rd];
-	if (r->kind != MEM_KIND_RAM && r->kind != MEM_KIND_ROM)
-		return NULL;
-	return r->data + s->rd_off + (base - s->start);
+	/* What page_fill gives the page without the watch. */
+	return mem_span_read_ptr(m, mem_view_find(m, base), base);
 }

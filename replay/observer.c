@@ -24,6 +24,8 @@ static uint64_t now(const struct observer *o)
 
 void observer_emit(struct observer *o, struct trace_event *ev)
 {
+	if (!trace_event_in_format(ev, o->format))
+		return;   /* an older trace is re-run: what its format lacks */
 	o->events++;
 	o->emit(o->opaque, ev);
 }
@@ -190,8 +192,6 @@ static void on_mmio_write(void *opaque, uint64_t pa, int size, uint32_t value)
 	struct observer *o = opaque;
 	struct trace_event ev = { .kind = TRACE_EV_IO };
 
-	if (o->format < 2)
-		return;
 	ev.u.io.write = 1;
 	ev.u.io.mmio = 1;
 	ev.u.io.size = (uint8_t)size;
@@ -205,8 +205,6 @@ static void on_smm(void *opaque, int enter, uint32_t smbase, uint16_t cs, uint32
 	struct observer *o = opaque;
 	struct trace_event ev = { .kind = TRACE_EV_SMM };
 
-	if (o->format < 2)
-		return;
 	ev.u.smm.enter = enter != 0;
 	ev.u.smm.smbase = smbase;
 	ev.u.smm.cs = cs;
