@@ -265,37 +265,70 @@ static int any_enabled(struct dbg *d)
 	return 0;
 }
 
-int dbg_reverse_step(struct dbg *d, uint64_t n, struct dbg_stop *out)
+/* Start a command that goes back from now to floor: out cleared, a pending
+ * Ctrl-C dropped. Returns -1 (out->detail says why) outside a replay. */
+static int scan_start(struct scan *sc, struct dbg *d, uint64_t floor, struct dbg_stop *out)
 {
-	uint64_t ic = now(d), target = n > ic ? 0 : ic - n;
-	struct scan sc = { .d = d, .s = dbg_replay(d), .floor = target, .from = ic };
-
+	*sc = (struct scan){ .d = d, .s = dbg_replay(d), .floor = floor, .from = now(d) };
 	memset(out, 0, sizeof(*out));
-	if (!sc.s) {
+	if (!sc->s) {
 		snprintf(out->detail, sizeof(out->detail), "%s", dbg_needs_replay);
 		return -1;
 	}
-	replay_session_clear_interrupt(sc.s);
-	/* Like a forward step N, a breakpoint on the way back stops it. */
-	if (ic > 0 && any_enabled(d)) {
-		switch (scan_back(&sc, out)) {
-		case SCAN_FOUND:
-		case SCAN_DIVERGED:
-			return 0;
-		case SCAN_INTERRUPTED:
-			report_interrupt(&sc, out);
-			return 0;
-		case SCAN_ERROR:
-			return -1;
-		}
-	}
-	if (replay_session_seek(sc.s, target, out->detail, sizeof(out->detail)) < 0)
+	replay_session_clear_interrupt(sc->s);
+	return 0;
+}
+
+/* Scan back for a stop (scan_back). Returns 0 when *out is the command's
+ * stop (a hit, a divergence, Ctrl-C), -1 on an error, 1 when nothing
+ * stopped the scan. */
+static int scan_for_stop(struct scan *sc, struct dbg_stop *out)
+{
+	switch (scan_back(sc, out)) {
+	case SCAN_FOUND:
+	case SCAN_DIVERGED:
+		return 0;
+	case SCAN_INTERRUPTED:
+		report_interrupt(sc, out);
+		return 0;
+	case SCAN_ERROR:
 		return -1;
-	if (replay_session_interrupted(sc.s)) {
-		out->kind = DBG_STOP_INTERRUPTED;
+	}
+	return 1;
+}
+
+/* Nothing stopped the scan: go to its floor. Returns -1 if the seek failed,
+ * 1 if Ctrl-C stopped it on the way (out->kind is DBG_STOP_INTERRUPTED, the
+ * caller says where), else 0 (out->detail: a divergence met on the way, or
+ * empty). */
+static int seek_to_floor(struct scan *sc, struct dbg_stop *out)
+{
+	if (replay_session_seek(sc->s, sc->floor, out->detail, sizeof(out->detail)) < 0)
+		return -1;
+	if (!replay_session_interrupted(sc->s))
+		return 0;
+	out->kind = DBG_STOP_INTERRUPTED;
+	return 1;
+}
+
+int dbg_reverse_step(struct dbg *d, uint64_t n, struct dbg_stop *out)
+{
+	uint64_t ic = now(d), target = n > ic ? 0 : ic - n;
+	struct scan sc;
+	int r;
+
+	if (scan_start(&sc, d, target, out) < 0)
+		return -1;
+	/* Like a forward step N, a breakpoint on the way back stops it. */
+	if (ic > 0 && any_enabled(d) && (r = scan_for_stop(&sc, out)) <= 0)
+		return r;
+	r = seek_to_floor(&sc, out);
+	if (r < 0)
+		return -1;
+	if (r > 0)
 		snprintf(out->detail, sizeof(out->detail), "at icount %" PRIu64 " on the way back to "
 			 "icount %" PRIu64, now(d), target);
-	} else if (out->detail[0])
+	else if (out->detail[0])
 		out->kind = DBG_STOP_REPLAY;   /* a divergence found on the way */
 	else if (n > ic) {
 		out->kind = DBG_STOP_REPLAY;
@@ -310,34 +343,24 @@ int dbg_reverse_step(struct dbg *d, uint64_t n, struct dbg_stop *out)
 
 int dbg_reverse_continue(struct dbg *d, struct dbg_stop *out)
 {
-	uint64_t from = now(d);
-	struct scan sc = { .d = d, .s = dbg_replay(d), .floor = 0, .from = from };
+	struct scan sc;
+	int r;
 
-	memset(out, 0, sizeof(*out));
-	if (!sc.s) {
-		snprintf(out->detail, sizeof(out->detail), "%s", dbg_needs_replay);
+	if (scan_start(&sc, d, 0, out) < 0)
 		return -1;
-	}
-	replay_session_clear_interrupt(sc.s);
-	switch (scan_back(&sc, out)) {
-	case SCAN_FOUND:
-	case SCAN_DIVERGED:
-		return 0;
-	case SCAN_INTERRUPTED:
-		report_interrupt(&sc, out);
-		return 0;
-	case SCAN_ERROR:
+	r = scan_for_stop(&sc, out);
+	if (r <= 0)
+		return r;
+	r = seek_to_floor(&sc, out);
+	if (r < 0)
 		return -1;
-	}
-	if (replay_session_seek(sc.s, 0, out->detail, sizeof(out->detail)) < 0)
-		return -1;
-	if (replay_session_interrupted(sc.s)) {
+	if (r > 0) {
 		report_interrupt(&sc, out);
 		return 0;
 	}
 	out->kind = DBG_STOP_REPLAY;
 	snprintf(out->detail, sizeof(out->detail), "no breakpoint or watchpoint hit before icount %"
-		 PRIu64 ": at the start of the trace (icount 0)", from);
+		 PRIu64 ": at the start of the trace (icount 0)", sc.from);
 	return 0;
 }
 

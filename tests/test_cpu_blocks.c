@@ -13,6 +13,14 @@ static void load(struct vm *v, uint32_t addr, const uint8_t *code, size_t n)
 	vm_load(v, addr, code, n);
 }
 
+/* A 1 MiB machine in flat 32-bit mode running code loaded at 0x1000. */
+static void flat_vm(struct vm *v, const uint8_t *code, size_t n)
+{
+	vm_init(v, 1u << 20);
+	vm_flat32(v, 0x1000);
+	load(v, 0x1000, code, n);
+}
+
 /* Run from eip until the program reaches its final `jmp $` at spin (a HLT
  * would leave the CPU halted, and a test that runs the code again needs it
  * running). */
@@ -37,9 +45,7 @@ Test(cpu_blocks, store_overwrites_next_insn_in_same_block)
 		0xf4,                                     /* 1012: hlt */
 	};
 	struct vm v;
-	vm_init(&v, 1u << 20);
-	vm_flat32(&v, 0x1000);
-	load(&v, 0x1000, code, sizeof(code));
+	flat_vm(&v, code, sizeof(code));
 	cr_assert_eq(vm_run(&v, 100), CPU_STOP_HLT);
 	cr_expect_eq(vm_reg(&v, CPU_EAX), 2, "eax %u: the stale nop ran", vm_reg(&v, CPU_EAX));
 	cr_expect_eq(vm_reg(&v, CPU_EBX), 2);
@@ -84,9 +90,7 @@ Test(cpu_blocks, store_into_earlier_block_loop)
 		0xf4,                                     /* 1019: hlt */
 	};
 	struct vm v;
-	vm_init(&v, 1u << 20);
-	vm_flat32(&v, 0x1000);
-	load(&v, 0x1000, code, sizeof(code));
+	flat_vm(&v, code, sizeof(code));
 	cpu_set_reg(v.c, CPU_EAX, 0);
 	cr_assert_eq(vm_run(&v, 1000), CPU_STOP_HLT);
 	cr_expect_eq(vm_reg(&v, CPU_EAX), 1 + 3 + 2, "eax %u: stale immediates", vm_reg(&v, CPU_EAX));
@@ -106,9 +110,7 @@ Test(cpu_blocks, data_stores_on_code_page)
 		0x00, 0x00, 0x00, 0x00,                   /* 1011: the counter */
 	};
 	struct vm v;
-	vm_init(&v, 1u << 20);
-	vm_flat32(&v, 0x1000);
-	load(&v, 0x1000, code, sizeof(code));
+	flat_vm(&v, code, sizeof(code));
 	cpu_set_reg(v.c, CPU_EAX, 0);
 	run_to_spin(&v, 0x1000, 0x100f, 1000);
 	cr_expect_eq(vm_reg(&v, CPU_EAX), 5050);
@@ -134,9 +136,7 @@ Test(cpu_blocks, rep_stos_over_decoded_code)
 		0xeb, 0xfe,                               /* 1013: jmp $ */
 	};
 	struct vm v;
-	vm_init(&v, 1u << 20);
-	vm_flat32(&v, 0x1000);
-	load(&v, 0x1000, code, sizeof(code));
+	flat_vm(&v, code, sizeof(code));
 	cpu_set_reg(v.c, CPU_EAX, 0x90);
 	run_to_spin(&v, 0x1000, 0x1013, 100);
 	cr_expect_eq(vm_reg(&v, CPU_EBX), 0);
@@ -154,8 +154,8 @@ static void state(struct vm *v, uint8_t *buf)
 }
 
 /* A program of long blocks with mixed costs, a REP MOVSB across a page
- * boundary, a loop and a final HLT, at 0x1000 in flat mode. */
-static void load_mixed(struct vm *v)
+ * boundary, a loop and a final HLT, at 0x1000 in flat mode (flat_vm). */
+static void mixed_vm(struct vm *v)
 {
 	static const uint8_t code[] = {
 		0xbe, 0x00, 0x30, 0x00, 0x00,             /* 1000: mov esi, 0x3000 */
@@ -174,7 +174,7 @@ static void load_mixed(struct vm *v)
 		0xe2, 0xf9,                               /* 1033: loop 0x102e */
 		0xf4,                                     /* 1035: hlt */
 	};
-	load(v, 0x1000, code, sizeof(code));
+	flat_vm(v, code, sizeof(code));
 	for (uint32_t k = 0; k < 0x40; k++)
 		mem_write(v->m, 0x3000 + k, k * 7 + 1, 1);
 }
@@ -193,15 +193,11 @@ static void run_sliced(int by_cycles, uint64_t n, int hooked)
 {
 	struct vm a, b;
 	uint8_t sa[CPU_STATE_SIZE], sb[CPU_STATE_SIZE];
-	vm_init(&a, 1u << 20);
-	vm_flat32(&a, 0x1000);
-	load_mixed(&a);
+	mixed_vm(&a);
 	cr_assert_eq(vm_run(&a, 100000), CPU_STOP_HLT);
 	state(&a, sa);
 
-	vm_init(&b, 1u << 20);
-	vm_flat32(&b, 0x1000);
-	load_mixed(&b);
+	mixed_vm(&b);
 	count_retires = 0;
 	if (hooked) {
 		struct cpu_hooks h = { .retire = on_count };
@@ -250,9 +246,7 @@ Test(cpu_blocks, icount_deadline_mid_block)
 		0xf4,
 	};
 	struct vm v;
-	vm_init(&v, 1u << 20);
-	vm_flat32(&v, 0x1000);
-	load(&v, 0x1000, code, sizeof(code));
+	flat_vm(&v, code, sizeof(code));
 	cpu_set_reg(v.c, CPU_EAX, 0);
 	cr_assert_eq(vm_run(&v, 3), CPU_STOP_DEADLINE);
 	cr_expect_eq(cpu_icount(v.c), 3);
@@ -392,9 +386,7 @@ Test(cpu_blocks, retire_hook_per_instruction)
 	};
 	static const uint32_t pass[] = { 0x1000, 0x1001, 0x1003, 0x1004, 0x1006, 0x1007 };
 	struct vm v;
-	vm_init(&v, 1u << 20);
-	vm_flat32(&v, 0x1000);
-	load(&v, 0x1000, code, sizeof(code));
+	flat_vm(&v, code, sizeof(code));
 	cpu_set_reg(v.c, CPU_ECX, 2);
 	struct cpu_hooks h = { .opaque = &v, .retire = on_retire };
 	cpu_set_hooks(v.c, &h);
@@ -428,9 +420,7 @@ Test(cpu_blocks, retire_hook_installed_and_removed)
 		0xf4,                                     /* 100a: hlt */
 	};
 	struct vm v;
-	vm_init(&v, 1u << 20);
-	vm_flat32(&v, 0x1000);
-	load(&v, 0x1000, code, sizeof(code));
+	flat_vm(&v, code, sizeof(code));
 	cpu_set_reg(v.c, CPU_ECX, 10);
 	cr_assert_eq(vm_run(&v, 45), CPU_STOP_DEADLINE);   /* 4.5 passes, blocks cached */
 	hook_cpu = v.c;
@@ -443,6 +433,20 @@ Test(cpu_blocks, retire_hook_installed_and_removed)
 	cr_expect_eq(cpu_icount(v.c), 10 * 9 + 1);
 	cr_expect_eq(vm_reg(&v, CPU_EAX), 70);
 	vm_fini(&v);
+}
+
+/* Vector 0x20 pending on INTR, its handler at 0x2000, the hook on_int told
+ * of every delivery. */
+static void intr_pending(struct vm *v, const uint8_t *handler, size_t n,
+			 void (*on_int)(void *, struct cpu *, int, enum cpu_int_kind, int, uint16_t,
+					uint32_t, uint16_t, uint32_t))
+{
+	load(v, 0x2000, handler, n);
+	vm_idt_gate(v, 0x20, 0x2000);
+	struct cpu_hooks h = { .opaque = v, .interrupt = on_int };
+	cpu_set_hooks(v->c, &h);
+	v->intr_vector = 0x20;
+	cpu_set_intr(v->c, 1);
 }
 
 /* INTR held while IF = 0: blocks run and link with the line masked; POPF
@@ -475,17 +479,10 @@ Test(cpu_blocks, popf_enabling_if_takes_pending_intr_at_once)
 		0xcf,                                     /* 2002: iretd */
 	};
 	struct vm v;
-	vm_init(&v, 1u << 20);
-	vm_flat32(&v, 0x1000);
-	load(&v, 0x1000, code, sizeof(code));
-	load(&v, 0x2000, handler, sizeof(handler));
-	vm_idt_gate(&v, 0x20, 0x2000);
-	struct cpu_hooks h = { .opaque = &v, .interrupt = on_int_lower };
-	cpu_set_hooks(v.c, &h);
+	flat_vm(&v, code, sizeof(code));
 	cpu_set_reg(v.c, CPU_EAX, 0xdead);
 	cpu_set_reg(v.c, CPU_EDX, 0x2);
-	v.intr_vector = 0x20;
-	cpu_set_intr(v.c, 1);
+	intr_pending(&v, handler, sizeof(handler), on_int_lower);
 	cr_assert_eq(vm_run(&v, 1000), CPU_STOP_HLT);
 	cr_expect_eq(vm_reg(&v, CPU_EAX), 1, "eax %x: the interrupt came late", vm_reg(&v, CPU_EAX));
 	cr_expect_eq(vm_reg(&v, CPU_EBX), 2);
@@ -516,16 +513,9 @@ Test(cpu_blocks, sti_shadow_then_register_only_run)
 	};
 	static const uint8_t handler[] = { 0xcf };    /* 2000: iretd */
 	struct vm v;
-	vm_init(&v, 1u << 20);
-	vm_flat32(&v, 0x1000);
-	load(&v, 0x1000, code, sizeof(code));
-	load(&v, 0x2000, handler, sizeof(handler));
-	vm_idt_gate(&v, 0x20, 0x2000);
-	struct cpu_hooks h = { .opaque = &v, .interrupt = on_int_ebx };
-	cpu_set_hooks(v.c, &h);
+	flat_vm(&v, code, sizeof(code));
 	ebx_at_int = 0xdead;
-	v.intr_vector = 0x20;
-	cpu_set_intr(v.c, 1);
+	intr_pending(&v, handler, sizeof(handler), on_int_ebx);
 	cr_assert_eq(vm_run(&v, 1000), CPU_STOP_HLT);
 	cr_expect_eq(ebx_at_int, 1, "ebx %x at the interrupt", ebx_at_int);
 	cr_expect_eq(vm_reg(&v, CPU_EBX), 4);
@@ -569,16 +559,12 @@ Test(cpu_blocks, inlined_handlers_match_called_ones)
 	};
 	struct vm a, b;
 	uint8_t sa[CPU_STATE_SIZE], sb[CPU_STATE_SIZE];
-	vm_init(&a, 1u << 20);
-	vm_flat32(&a, 0x1000);
-	load(&a, 0x1000, code, sizeof(code));
+	flat_vm(&a, code, sizeof(code));
 	cr_assert_eq(vm_run(&a, 100000), CPU_STOP_HLT);
 	state(&a, sa);
 	cr_expect_eq(cpu_icount(a.c), 3 + 50 * 22 + 1);
 
-	vm_init(&b, 1u << 20);
-	vm_flat32(&b, 0x1000);
-	load(&b, 0x1000, code, sizeof(code));
+	flat_vm(&b, code, sizeof(code));
 	struct cpu_hooks h = { .retire = on_count };
 	cpu_set_hooks(b.c, &h);
 	cr_assert_eq(vm_run(&b, 100000), CPU_STOP_HLT);

@@ -10,6 +10,60 @@
 static uint32_t port_log[64];
 static int nports;
 
+/* GDT fixtures: entries 5 (0x28), 6 (0x30) and 7 (0x38) after the flat
+ * ones of vm_write_gdt; GDTR covers 8 entries. */
+static uint64_t tss_desc(uint32_t base, uint32_t limit, unsigned type)
+{
+	return (limit & 0xffffu) | ((uint64_t)(base & 0xffffffu) << 16) |
+	       ((uint64_t)(0x80u | type) << 40) | ((uint64_t)((limit >> 16) & 0xfu) << 48) |
+	       ((uint64_t)(base >> 24) << 56);
+}
+
+static void gdt_put(struct vm *v, int idx, uint64_t d)
+{
+	mem_write(v->m, 0x800 + 8 * (uint32_t)idx, (uint32_t)d, 4);
+	mem_write(v->m, 0x804 + 8 * (uint32_t)idx, (uint32_t)(d >> 32), 4);
+	struct cpu_segment gd = { 0, 0, 0x800, 8 * 8 - 1 };
+	cpu_set_seg(v->c, CPU_GDTR, &gd);
+}
+
+/* A handler for vector vec at 0x3000 that halts. */
+static void idt_hlt(struct vm *v, int vec)
+{
+	vm_idt_gate(v, vec, 0x3000);
+	mem_write(v->m, 0x3000, 0xf4, 1);
+}
+
+/* Page directory at 0x100000 (its first entry with pde_flags), one table at
+ * 0x101000 mapping 0-4 MiB identically, read/write. */
+static void identity_paging(struct vm *v, uint32_t pde_flags)
+{
+	mem_write(v->m, 0x100000, 0x101000 | pde_flags, 4);
+	for (uint32_t k = 0; k < 1024; k++)
+		mem_write(v->m, 0x101000 + 4 * k, (k << 12) | 3, 4);
+}
+
+/* Ring 3 from flat mode at 0x2000: GDT entries ring-3 code 0x2b (5), ring-3
+ * data 0x33 (6), a TSS 0x38 (7) at 0x4000 with limit tss_limit, ESP0 0x8800
+ * and SS0 0x10; the ring-0 code at 0x2000 loads TR and IRETs to ring 3 at
+ * 0x2b:0x2500 with SS:ESP 0x33:0x7000. */
+static void ring3_setup(struct vm *v, uint32_t tss_limit)
+{
+	/* ltr; push ss3, esp3, eflags, cs3, eip3; iretd */
+	static const uint8_t code[] = {
+		0x66, 0xb8, 0x38, 0x00, 0x0f, 0x00, 0xd8,    /* mov ax,0x38; ltr ax */
+		0x6a, 0x33, 0x68, 0x00, 0x70, 0x00, 0x00,    /* push 0x33; push 0x7000 */
+		0x6a, 0x02, 0x6a, 0x2b, 0x68, 0x00, 0x25, 0x00, 0x00, /* push 2; push 0x2b; push 0x2500 */
+		0xcf,                                        /* iretd */
+	};
+	gdt_put(v, 5, 0x00cffa000000ffffull);
+	gdt_put(v, 6, 0x00cff2000000ffffull);
+	gdt_put(v, 7, tss_desc(0x4000, tss_limit, 9));
+	mem_write(v->m, 0x4004, 0x8800, 4);   /* ESP0 */
+	mem_write(v->m, 0x4008, 0x10, 4);     /* SS0 */
+	vm_load(v, 0x2000, code, sizeof(code));
+}
+
 /* The workload of /work/shared/guests/bench, entered at 0x10000 in flat
  * protected mode like its boot sector does; returns its checksum in EAX. */
 Test(cpu_pm, bench_payload_checksum)
@@ -84,8 +138,7 @@ Test(cpu_pm, segment_load_checks)
 	struct vm v;
 	vm_init(&v, 2u << 20);
 	vm_flat32(&v, 0x2000);
-	vm_idt_gate(&v, 13, 0x3000);
-	mem_write(v.m, 0x3000, 0xf4, 1);
+	idt_hlt(&v, 13);
 	vm_load(&v, 0x2000, code, sizeof(code));
 	cr_assert_eq(vm_run(&v, 10), CPU_STOP_HLT);
 	cr_expect_eq(v.last_vec, 13);
@@ -110,9 +163,7 @@ Test(cpu_pm, paging_faults_and_dirty_bits)
 	vm_flat32(&v, 0x2000);
 	/* Page directory at 0x100000, one table at 0x101000 mapping 0-4 MiB
 	 * identically, except 0x400000+ absent and linear 0x5000 read-only/user. */
-	mem_write(v.m, 0x100000, 0x101000 | 7, 4);
-	for (uint32_t k = 0; k < 1024; k++)
-		mem_write(v.m, 0x101000 + 4 * k, (k << 12) | 3, 4);
+	identity_paging(&v, 7);
 	mem_write(v.m, 0x101000 + 4 * 5, 0x5000 | 5, 4);     /* user, read-only */
 	mem_write(v.m, 0x101000 + 4 * 6, 0x7000 | 3, 4);     /* linear 0x6000 -> phys 0x7000 */
 	/* mov cr3,0x100000; mov cr0 |= PG|WP; mov byte [0x6000],0x5a; mov al,[0x5000];
@@ -125,8 +176,7 @@ Test(cpu_pm, paging_faults_and_dirty_bits)
 		0xc6, 0x05, 0x00, 0x50, 0x00, 0x00, 0x01,
 	};
 	vm_load(&v, 0x2000, code, sizeof(code));
-	vm_idt_gate(&v, 14, 0x3000);
-	mem_write(v.m, 0x3000, 0xf4, 1);
+	idt_hlt(&v, 14);
 	cr_assert_eq(vm_run(&v, 20), CPU_STOP_HLT);
 	cr_expect_eq(mem_read(v.m, 0x7000, 1), 0x5a, "linear 0x6000 maps to 0x7000");
 	uint32_t pte6 = mem_read(v.m, 0x101000 + 4 * 6, 4);
@@ -149,9 +199,7 @@ static uint32_t pte_after_stale_hit(int flush_how)
 	struct vm v;
 	vm_init(&v, 4u << 20);
 	vm_flat32(&v, 0x2000);
-	mem_write(v.m, 0x100000, 0x101000 | 3, 4);
-	for (uint32_t k = 0; k < 1024; k++)
-		mem_write(v.m, 0x101000 + 4 * k, (k << 12) | 3, 4);
+	identity_paging(&v, 3);
 	/* paging on; mov al,[0x6000]; and dword [PTE 6],~0x20; mov al,[0x6000]; hlt */
 	static const uint8_t code[] = {
 		0xb8, 0x00, 0x00, 0x10, 0x00, 0x0f, 0x22, 0xd8,
@@ -199,17 +247,14 @@ Test(cpu_pm, paging_not_present_and_invlpg)
 	struct vm v;
 	vm_init(&v, 4u << 20);
 	vm_flat32(&v, 0x2000);
-	mem_write(v.m, 0x100000, 0x101000 | 3, 4);
-	for (uint32_t k = 0; k < 1024; k++)
-		mem_write(v.m, 0x101000 + 4 * k, (k << 12) | 3, 4);
+	identity_paging(&v, 3);
 	mem_write(v.m, 0x101000 + 4 * 10, 0, 4);              /* 0xa000 not present */
 	cpu_set_reg(v.c, CPU_CR3, 0x100000);
 	cpu_set_reg(v.c, CPU_CR0, 0xe0000011u);
 	/* mov eax,[0xa004] */
 	static const uint8_t code[] = { 0xa1, 0x04, 0xa0, 0x00, 0x00, 0xf4 };
 	vm_load(&v, 0x2000, code, sizeof(code));
-	vm_idt_gate(&v, 14, 0x3000);
-	mem_write(v.m, 0x3000, 0xf4, 1);
+	idt_hlt(&v, 14);
 	cr_assert_eq(vm_run(&v, 5), CPU_STOP_HLT);
 	cr_expect_eq(v.last_vec, 14);
 	cr_expect_eq(v.last_err, 0);
@@ -264,27 +309,9 @@ Test(cpu_pm, ring3_interrupt_stack_switch)
 	struct vm v;
 	vm_init(&v, 2u << 20);
 	vm_flat32(&v, 0x2000);
-	/* GDT: add ring-3 code 0x2b (entry 5), ring-3 data 0x33 (6), TSS 0x38 (7). */
-	uint64_t g[3] = { 0x00cffa000000ffffull, 0x00cff2000000ffffull,
-			  0x0000890040000067ull };   /* TSS at 0x4000, limit 0x67 */
-	for (int k = 0; k < 3; k++) {
-		mem_write(v.m, 0x800 + 8 * (5 + k), (uint32_t)g[k], 4);
-		mem_write(v.m, 0x804 + 8 * (5 + k), (uint32_t)(g[k] >> 32), 4);
-	}
-	struct cpu_segment gd = { 0, 0, 0x800, 8 * 8 - 1 };
-	cpu_set_seg(v.c, CPU_GDTR, &gd);
-	mem_write(v.m, 0x4004, 0x8800, 4);   /* ESP0 */
-	mem_write(v.m, 0x4008, 0x10, 4);     /* SS0 */
-	/* Ring 0: ltr; push ss3, esp3, eflags, cs3, eip3; iretd */
-	static const uint8_t code[] = {
-		0x66, 0xb8, 0x38, 0x00, 0x0f, 0x00, 0xd8,    /* mov ax,0x38; ltr ax */
-		0x6a, 0x33, 0x68, 0x00, 0x70, 0x00, 0x00,    /* push 0x33; push 0x7000 */
-		0x6a, 0x02, 0x6a, 0x2b, 0x68, 0x00, 0x25, 0x00, 0x00, /* push 2; push 0x2b; push 0x2500 */
-		0xcf,                                        /* iretd */
-	};
+	ring3_setup(&v, 0x67);
 	static const uint8_t user[] = { 0xcd, 0x40, 0x43, 0xeb, 0xfe };   /* int 0x40; inc ebx; jmp $ */
 	static const uint8_t h[] = { 0x41, 0xcf };                        /* inc ecx; iretd */
-	vm_load(&v, 0x2000, code, sizeof(code));
 	vm_load(&v, 0x2500, user, sizeof(user));
 	vm_load(&v, 0x3000, h, sizeof(h));
 	vm_idt_gate(&v, 0x40, 0x3000);
@@ -319,30 +346,14 @@ Test(cpu_pm, io_bitmap)
 	vm_init(&v, 2u << 20);
 	mem_add_io(v.m, "t", 0x60, 2, 0, io_read, NULL, NULL, 1);
 	vm_flat32(&v, 0x2000);
-	uint64_t g[3] = { 0x00cffa000000ffffull, 0x00cff2000000ffffull,
-			  0x00008900400000ffull };   /* TSS at 0x4000, limit 0xff */
-	for (int k = 0; k < 3; k++) {
-		mem_write(v.m, 0x800 + 8 * (5 + k), (uint32_t)g[k], 4);
-		mem_write(v.m, 0x804 + 8 * (5 + k), (uint32_t)(g[k] >> 32), 4);
-	}
-	struct cpu_segment gd = { 0, 0, 0x800, 8 * 8 - 1 };
-	cpu_set_seg(v.c, CPU_GDTR, &gd);
+	ring3_setup(&v, 0xff);
 	mem_write(v.m, 0x4066, 0x80, 2);            /* bitmap at TSS+0x80 */
 	for (int k = 0; k < 16; k++)
 		mem_write(v.m, 0x4080 + (uint32_t)k, 0xff, 1);
 	mem_write(v.m, 0x408c, 0xfe, 1);            /* port 0x60 allowed, 0x61 not */
-	static const uint8_t code[] = {
-		0x66, 0xb8, 0x38, 0x00, 0x0f, 0x00, 0xd8,
-		0x6a, 0x33, 0x68, 0x00, 0x70, 0x00, 0x00,
-		0x6a, 0x02, 0x6a, 0x2b, 0x68, 0x00, 0x25, 0x00, 0x00, 0xcf,
-	};
 	static const uint8_t user[] = { 0xe4, 0x60, 0xe4, 0x61, 0xeb, 0xfe };
-	vm_load(&v, 0x2000, code, sizeof(code));
 	vm_load(&v, 0x2500, user, sizeof(user));
-	vm_idt_gate(&v, 13, 0x3000);
-	mem_write(v.m, 0x3000, 0xf4, 1);
-	mem_write(v.m, 0x4004, 0x8800, 4);
-	mem_write(v.m, 0x4008, 0x10, 4);
+	idt_hlt(&v, 13);
 	nports = 0;
 	cr_assert_eq(vm_run(&v, 20), CPU_STOP_HLT);
 	cr_expect_eq(nports, 1, "only port 0x60 was read");
@@ -398,35 +409,53 @@ Test(cpu_pm, v86_enter_and_interrupt)
 	vm_fini(&v);
 }
 
+/* Task-switch fixtures: flat mode at 0x2000; a 32-bit TSS at 0x4000 is GDT
+ * entry 5 (0x28), one at 0x4100 of type b_type and limit b_limit is entry 6
+ * (0x30); entry 7 (0x38) is spare. */
+static void task_vm_init(struct vm *v, uint32_t b_limit, unsigned b_type)
+{
+	vm_init(v, 2u << 20);
+	vm_flat32(v, 0x2000);
+	gdt_put(v, 5, tss_desc(0x4000, 0x67, 9));
+	gdt_put(v, 6, tss_desc(0x4100, b_limit, b_type));
+}
+
+/* A 32-bit TSS at base: EIP, EFLAGS, ESP; CS 0x08, the data segments 0x10. */
+static void tss32_put(struct vm *v, uint32_t base, uint32_t eip, uint32_t eflags, uint32_t esp)
+{
+	mem_write(v->m, base + 0x20, eip, 4);
+	mem_write(v->m, base + 0x24, eflags, 4);
+	mem_write(v->m, base + 0x38, esp, 4);
+	for (int k = 0; k < 6; k++)
+		mem_write(v->m, base + 0x48 + 4 * (uint32_t)k, k == 1 ? 0x08 : 0x10, 4);
+}
+
+/* The first task's code at 0x2000, the one it switches to at 0x2600; run
+ * until a HLT. */
+static void run_tasks(struct vm *v, const uint8_t *code, size_t ncode, const uint8_t *taskb,
+		      size_t ntaskb, uint64_t budget)
+{
+	vm_load(v, 0x2000, code, ncode);
+	vm_load(v, 0x2600, taskb, ntaskb);
+	cr_assert_eq(vm_run(v, budget), CPU_STOP_HLT, "vec %d eip %x", v->last_vec,
+		     vm_reg(v, CPU_EIP));
+}
+
 /* CALL to a TSS switches tasks (link, NT, busy bits, CR0.TS); IRET with NT
  * returns to the calling task (SDM Vol. 3 §7.3, §7.4). */
 Test(cpu_pm, task_switch_call_and_iret)
 {
 	struct vm v;
-	vm_init(&v, 2u << 20);
-	vm_flat32(&v, 0x2000);
-	uint64_t ta = 0x0000890040000067ull, tb = 0x0000890041000067ull;   /* 0x4000, 0x4100 */
-	mem_write(v.m, 0x800 + 8 * 5, (uint32_t)ta, 4);
-	mem_write(v.m, 0x804 + 8 * 5, (uint32_t)(ta >> 32), 4);
-	mem_write(v.m, 0x800 + 8 * 6, (uint32_t)tb, 4);
-	mem_write(v.m, 0x804 + 8 * 6, (uint32_t)(tb >> 32), 4);
-	struct cpu_segment gd = { 0, 0, 0x800, 7 * 8 - 1 };
-	cpu_set_seg(v.c, CPU_GDTR, &gd);
+	task_vm_init(&v, 0x67, 9);
 	/* Task B: EIP 0x2600, EFLAGS 2, ESP 0x7800, CS 0x08, data 0x10. */
-	mem_write(v.m, 0x4100 + 0x20, 0x2600, 4);
-	mem_write(v.m, 0x4100 + 0x24, 2, 4);
-	mem_write(v.m, 0x4100 + 0x38, 0x7800, 4);
-	for (int k = 0; k < 6; k++)
-		mem_write(v.m, 0x4100 + 0x48 + 4 * (uint32_t)k, k == 1 ? 0x08 : 0x10, 4);
+	tss32_put(&v, 0x4100, 0x2600, 2, 0x7800);
 	static const uint8_t code[] = {
 		0x66, 0xb8, 0x28, 0x00, 0x0f, 0x00, 0xd8,        /* ltr 0x28 */
 		0xbe, 0x11, 0x00, 0x00, 0x00,                    /* mov esi, 0x11 */
 		0x9a, 0x00, 0x00, 0x00, 0x00, 0x30, 0x00,        /* call 0x30:0 */
 		0x43, 0xf4 };                                    /* inc ebx; hlt */
 	static const uint8_t taskb[] = { 0x41, 0x89, 0xf2, 0xcf };   /* inc ecx; mov edx,esi; iretd */
-	vm_load(&v, 0x2000, code, sizeof(code));
-	vm_load(&v, 0x2600, taskb, sizeof(taskb));
-	cr_assert_eq(vm_run(&v, 20), CPU_STOP_HLT, "vec %d eip %x", v.last_vec, vm_reg(&v, CPU_EIP));
+	run_tasks(&v, code, sizeof(code), taskb, sizeof(taskb), 20);
 	cr_expect_eq(v.nints, 0);
 	cr_expect_eq(mem_read(v.m, 0x4100 + 0x2c, 4), 1, "task B ran (its saved ECX)");
 	cr_expect_eq(mem_read(v.m, 0x4100 + 0x30, 4), 0, "task B had its own ESI (saved EDX)");
@@ -443,23 +472,6 @@ Test(cpu_pm, task_switch_call_and_iret)
 	cr_expect_eq(tr.selector, 0x28);
 	cr_expect_eq(vm_reg(&v, CPU_EFLAGS) & 0x4000, 0, "NT clear in task A");
 	vm_fini(&v);
-}
-
-/* Task-switch fixtures: GDT entries 5 (0x28) and 6 (0x30) are TSS
- * descriptors, entry 7 (0x38) is spare; GDTR covers 8 entries. */
-static uint64_t tss_desc(uint32_t base, uint32_t limit, unsigned type)
-{
-	return (limit & 0xffffu) | ((uint64_t)(base & 0xffffffu) << 16) |
-	       ((uint64_t)(0x80u | type) << 40) | ((uint64_t)((limit >> 16) & 0xfu) << 48) |
-	       ((uint64_t)(base >> 24) << 56);
-}
-
-static void gdt_put(struct vm *v, int idx, uint64_t d)
-{
-	mem_write(v->m, 0x800 + 8 * (uint32_t)idx, (uint32_t)d, 4);
-	mem_write(v->m, 0x804 + 8 * (uint32_t)idx, (uint32_t)(d >> 32), 4);
-	struct cpu_segment gd = { 0, 0, 0x800, 8 * 8 - 1 };
-	cpu_set_seg(v->c, CPU_GDTR, &gd);
 }
 
 /* A 16-bit TSS (SDM Vol. 3 figure 7-10) at base: IP, FLAGS, AX..DI from
@@ -483,6 +495,14 @@ static const uint16_t b16_regs[8] = { 0x1111, 0x2222, 0x3333, 0x4444, 0x7800, 0x
 				      0x8888 };
 static const uint16_t b16_sels[4] = { 0x20, 0x18, 0x20, 0x20 };
 
+/* task_vm_init with task B a 16-bit TSS of limit b_limit: IP 0x2600, FLAGS
+ * flags, the registers and selectors above. */
+static void task16_vm_init(struct vm *v, uint32_t b_limit, uint16_t flags)
+{
+	task_vm_init(v, b_limit, 1);
+	tss16_put(v, 0x4100, 0x2600, flags, b16_regs, b16_sels);
+}
+
 /* JMP from a 32-bit task to a 16-bit TSS (SDM Vol. 3 §7.3, §7.6): the
  * 16-bit state is loaded with the upper halves of the general registers set
  * to 0xFFFF and those of EIP and EFLAGS cleared, FS/GS null; the old task
@@ -491,11 +511,7 @@ static const uint16_t b16_sels[4] = { 0x20, 0x18, 0x20, 0x20 };
 Test(cpu_pm, task_switch_jmp_32_to_16bit_tss)
 {
 	struct vm v;
-	vm_init(&v, 2u << 20);
-	vm_flat32(&v, 0x2000);
-	gdt_put(&v, 5, tss_desc(0x4000, 0x67, 9));
-	gdt_put(&v, 6, tss_desc(0x4100, 0x2b, 1));
-	tss16_put(&v, 0x4100, 0x2600, 0x0803, b16_regs, b16_sels);   /* OF, CF */
+	task16_vm_init(&v, 0x2b, 0x0803);   /* OF, CF */
 	mem_write(v.m, 0x4100 + 0x2c, 0xeeeeeeee, 4);   /* past the 16-bit TSS */
 	static const uint8_t code[] = {
 		0x66, 0xb8, 0x28, 0x00, 0x0f, 0x00, 0xd8,        /* ltr 0x28 */
@@ -503,10 +519,8 @@ Test(cpu_pm, task_switch_jmp_32_to_16bit_tss)
 		0xea, 0x00, 0x00, 0x00, 0x00, 0x30, 0x00,        /* jmp 0x30:0 */
 	};
 	static const uint8_t taskb[] = { 0xf4 };                 /* hlt */
-	vm_load(&v, 0x2000, code, sizeof(code));
-	vm_load(&v, 0x2600, taskb, sizeof(taskb));
 	cpu_set_reg(v.c, CPU_EFLAGS, 0x00040202);                /* AC, IF */
-	cr_assert_eq(vm_run(&v, 10), CPU_STOP_HLT, "vec %d eip %x", v.last_vec, vm_reg(&v, CPU_EIP));
+	run_tasks(&v, code, sizeof(code), taskb, sizeof(taskb), 10);
 	cr_expect_eq(v.nints, 0);
 	static const enum cpu_reg gpr[8] = { CPU_EAX, CPU_ECX, CPU_EDX, CPU_EBX, CPU_ESP, CPU_EBP,
 					     CPU_ESI, CPU_EDI };
@@ -546,11 +560,7 @@ Test(cpu_pm, task_switch_jmp_32_to_16bit_tss)
 Test(cpu_pm, task_switch_call_16bit_tss_and_iret_back)
 {
 	struct vm v;
-	vm_init(&v, 2u << 20);
-	vm_flat32(&v, 0x2000);
-	gdt_put(&v, 5, tss_desc(0x4000, 0x67, 9));
-	gdt_put(&v, 6, tss_desc(0x4100, 0x2b, 1));
-	tss16_put(&v, 0x4100, 0x2600, 0x0002, b16_regs, b16_sels);
+	task16_vm_init(&v, 0x2b, 0x0002);
 	static const uint8_t code[] = {
 		0x66, 0xb8, 0x28, 0x00, 0x0f, 0x00, 0xd8,        /* ltr 0x28 */
 		0xbe, 0x11, 0x00, 0xab, 0x00,                    /* mov esi, 0xab0011 */
@@ -562,9 +572,7 @@ Test(cpu_pm, task_switch_call_16bit_tss_and_iret_back)
 		0x41,                                            /* inc cx */
 		0x89, 0xf2,                                      /* mov dx, si */
 		0xcf };                                          /* iret */
-	vm_load(&v, 0x2000, code, sizeof(code));
-	vm_load(&v, 0x2600, taskb, sizeof(taskb));
-	cr_assert_eq(vm_run(&v, 30), CPU_STOP_HLT, "vec %d eip %x", v.last_vec, vm_reg(&v, CPU_EIP));
+	run_tasks(&v, code, sizeof(code), taskb, sizeof(taskb), 30);
 	cr_expect_eq(v.nints, 0);
 	cr_expect_eq(mem_read(v.m, 0x3000, 2), 0x4002, "NT set in the called 16-bit task");
 	cr_expect_eq(mem_read(v.m, 0x4100, 2), 0x28, "back link to the caller");
@@ -598,11 +606,7 @@ Test(cpu_pm, task_switch_call_16bit_tss_and_iret_back)
 Test(cpu_pm, task_switch_task_gate_to_16bit_tss_pushes_word_error)
 {
 	struct vm v;
-	vm_init(&v, 2u << 20);
-	vm_flat32(&v, 0x2000);
-	gdt_put(&v, 5, tss_desc(0x4000, 0x67, 9));
-	gdt_put(&v, 6, tss_desc(0x4100, 0x2b, 1));
-	tss16_put(&v, 0x4100, 0x2600, 0x0002, b16_regs, b16_sels);
+	task16_vm_init(&v, 0x2b, 0x0002);
 	mem_write(v.m, 0x1000 + 8 * 13, 0x00300000u, 4);          /* task gate -> 0x30 */
 	mem_write(v.m, 0x1004 + 8 * 13, 0x00008500u, 4);
 	static const uint8_t code[] = {
@@ -611,9 +615,7 @@ Test(cpu_pm, task_switch_task_gate_to_16bit_tss_pushes_word_error)
 		0x8e, 0xd8,                                      /* mov ds, ax: #GP(0x1234) */
 		0xf4 };
 	static const uint8_t taskb[] = { 0xf4 };
-	vm_load(&v, 0x2000, code, sizeof(code));
-	vm_load(&v, 0x2600, taskb, sizeof(taskb));
-	cr_assert_eq(vm_run(&v, 10), CPU_STOP_HLT, "vec %d eip %x", v.last_vec, vm_reg(&v, CPU_EIP));
+	run_tasks(&v, code, sizeof(code), taskb, sizeof(taskb), 10);
 	cr_expect_eq(v.last_vec, 13);
 	cr_expect_eq(v.last_err, 0x1234);
 	cr_expect_eq(vm_reg(&v, CPU_ESP), 0xffff77feu, "a word pushed on SP 0x7800");
@@ -632,19 +634,12 @@ Test(cpu_pm, task_switch_task_gate_to_16bit_tss_pushes_word_error)
 Test(cpu_pm, task_switch_jmp_16bit_to_32bit_tss)
 {
 	struct vm v;
-	vm_init(&v, 2u << 20);
-	vm_flat32(&v, 0x2000);
-	gdt_put(&v, 5, tss_desc(0x4000, 0x67, 9));
-	gdt_put(&v, 6, tss_desc(0x4100, 0x2b, 1));
+	task_vm_init(&v, 0x2b, 1);
 	for (uint32_t k = 0; k < 0x68; k += 4)
 		mem_write(v.m, 0x4100 + k, 0xeeeeeeeeu, 4);
-	/* Task B (32-bit TSS at 0x4000): EIP 0x2600, EFLAGS 0x40002 (AC). */
-	mem_write(v.m, 0x4000 + 0x20, 0x2600, 4);
-	mem_write(v.m, 0x4000 + 0x24, 0x40002, 4);
+	/* Task B (32-bit TSS at 0x4000): EIP 0x2600, EFLAGS 0x40002 (AC), ESP 0x7800. */
+	tss32_put(&v, 0x4000, 0x2600, 0x40002, 0x7800);
 	mem_write(v.m, 0x4000 + 0x28, 0xa1b2c3d4u, 4);   /* EAX */
-	mem_write(v.m, 0x4000 + 0x38, 0x7800, 4);        /* ESP */
-	for (int k = 0; k < 6; k++)
-		mem_write(v.m, 0x4000 + 0x48 + 4 * (uint32_t)k, k == 1 ? 0x08 : 0x10, 4);
 	static const uint8_t code[] = {
 		0x66, 0xb8, 0x30, 0x00, 0x0f, 0x00, 0xd8,        /* ltr 0x30 */
 		0xb8, 0x78, 0x56, 0x34, 0x12,                    /* mov eax, 0x12345678 */
@@ -652,9 +647,7 @@ Test(cpu_pm, task_switch_jmp_16bit_to_32bit_tss)
 		0xea, 0x00, 0x00, 0x00, 0x00, 0x28, 0x00,        /* jmp 0x28:0 */
 	};
 	static const uint8_t taskb[] = { 0xf4 };
-	vm_load(&v, 0x2000, code, sizeof(code));
-	vm_load(&v, 0x2600, taskb, sizeof(taskb));
-	cr_assert_eq(vm_run(&v, 10), CPU_STOP_HLT, "vec %d eip %x", v.last_vec, vm_reg(&v, CPU_EIP));
+	run_tasks(&v, code, sizeof(code), taskb, sizeof(taskb), 10);
 	cr_expect_eq(v.nints, 0);
 	cr_expect_eq(vm_reg(&v, CPU_EAX), 0xa1b2c3d4u, "32-bit task loaded in full");
 	cr_expect_eq(vm_reg(&v, CPU_EFLAGS), 0x40002, "EFLAGS loaded in full");
@@ -678,16 +671,11 @@ Test(cpu_pm, task_switch_jmp_16bit_to_32bit_tss)
 Test(cpu_pm, task_switch_16bit_tss_limit_too_small)
 {
 	struct vm v;
-	vm_init(&v, 2u << 20);
-	vm_flat32(&v, 0x2000);
-	gdt_put(&v, 5, tss_desc(0x4000, 0x67, 9));
-	gdt_put(&v, 6, tss_desc(0x4100, 0x2a, 1));
-	tss16_put(&v, 0x4100, 0x2600, 0x0002, b16_regs, b16_sels);
+	task16_vm_init(&v, 0x2a, 0x0002);
 	static const uint8_t code[] = { 0x66, 0xb8, 0x28, 0x00, 0x0f, 0x00, 0xd8,
 					0xea, 0x00, 0x00, 0x00, 0x00, 0x30, 0x00 };
 	vm_load(&v, 0x2000, code, sizeof(code));
-	vm_idt_gate(&v, 10, 0x3000);
-	mem_write(v.m, 0x3000, 0xf4, 1);
+	idt_hlt(&v, 10);
 	cr_assert_eq(vm_run(&v, 10), CPU_STOP_HLT);
 	cr_expect_eq(v.last_vec, 10);
 	cr_expect_eq(v.last_err, 0x30);

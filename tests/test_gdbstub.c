@@ -5,7 +5,6 @@
  * against the stub over loopback.
  */
 #include <criterion/criterion.h>
-#include <criterion/options.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -255,76 +254,23 @@ static int wait_or_kill(pid_t pid, int ms)
 	return -1;
 }
 
-Test(gdbstub, debian_gdb_breaks_continues_and_reads_registers, .timeout = 120)
+static void skip_without_seabios_and_gdb(void)
 {
-	char *drv = tu_build_path("tests/monitor_driver"), *img = tu_build_path("pc-bios/demo.img");
-	int p[2], gout[2], port = 0;
-	char buf[4096], target[64];
-	size_t len = 0;
-	pid_t stub, gdb;
-
 	if (access(SEABIOS, R_OK))
 		cr_skip_test("SeaBIOS is not installed");
 	if (system("gdb --version >/dev/null 2>&1"))
 		cr_skip_test("gdb is not installed (Debian package gdb)");
-	cr_assert_eq(pipe(p), 0);
-	const char *sargv[] = { drv, "--disk", img, "--gdb", "tcp:127.0.0.1:0", "--batch", NULL };
-	stub = spawn(sargv, p[1]);
-	close(p[1]);
-	/* The stub prints the port it got from the kernel (port 0: a free one). */
-	for (int tries = 0; tries < 500 && !port; tries++) {
-		struct pollfd pfd = { .fd = p[0], .events = POLLIN };
-		if (poll(&pfd, 1, 20) > 0) {
-			ssize_t n = read(p[0], buf + len, sizeof(buf) - 1 - len);
-			if (n <= 0)
-				break;
-			len += (size_t)n;
-			buf[len] = 0;
-			char *at = strstr(buf, "listening on 127.0.0.1:");
-			if (at && strchr(at, '\n'))
-				port = atoi(at + strlen("listening on 127.0.0.1:"));
-		}
-	}
-	if (!port) {
-		wait_or_kill(stub, 0);
-		cr_assert_fail("the stub did not report its port: %s", buf);
-	}
-	snprintf(target, sizeof(target), "target remote 127.0.0.1:%d", port);
-	cr_assert_eq(pipe(gout), 0);
-	const char *gargv[] = { "gdb", "-nx", "-batch", "-ex", "set architecture i8086", "-ex", target,
-				"-ex", "break *0x7c00", "-ex", "continue", "-ex", "info registers",
-				"-ex", "x/2xb 0x7c00", "-ex", "kill", NULL };
-	gdb = spawn(gargv, gout[1]);
-	close(gout[1]);
-	char gbuf[16384];
-	size_t glen = 0;
-	ssize_t n;
-	int gst = wait_or_kill(gdb, 90000);
-	while (glen < sizeof(gbuf) - 1 && (n = read(gout[0], gbuf + glen, sizeof(gbuf) - 1 - glen)) > 0)
-		glen += (size_t)n;
-	gbuf[glen] = 0;
-	close(gout[0]);
-	int sst = wait_or_kill(stub, 10000);
-	close(p[0]);
-	cr_expect_eq(gst, 0, "gdb: %s", gbuf);
-	cr_expect_eq(sst, 0, "the stub ends with gdb's kill");
-	cr_expect(strstr(gbuf, "Breakpoint 1, 0x00007c00"), "%s", gbuf);
-	cr_expect(strstr(gbuf, "eip            0x7c00"), "%s", gbuf);
-	cr_expect(strstr(gbuf, "cs             0x0 "), "%s", gbuf);
-	cr_expect(strstr(gbuf, "edx            0x80 "), "the BIOS passes the boot drive: %s", gbuf);
-	cr_expect(strstr(gbuf, "0x7c00:\t0xfa\t0x31"), "the demo MBR starts cli; xor: %s", gbuf);
-	free(drv);
-	free(img);
 }
 
 /* A stub started from argv prints "gdb: listening on 127.0.0.1:PORT" on the
- * pipe read end fd: returns the port, or 0. */
-static int read_port(int fd, char *buf, size_t cap)
+ * pipe read end fd: returns the port, or 0 if none came in tries polls of
+ * 20 ms. */
+static int read_port(int fd, char *buf, size_t cap, int tries)
 {
 	size_t len = 0;
 
 	buf[0] = 0;
-	for (int tries = 0; tries < 1500; tries++) {
+	for (int t = 0; t < tries; t++) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		if (poll(&pfd, 1, 20) > 0) {
 			ssize_t n = read(fd, buf + len, cap - 1 - len);
@@ -338,6 +284,75 @@ static int read_port(int fd, char *buf, size_t cap)
 		}
 	}
 	return 0;
+}
+
+/* Start the stub sargv (it listens on port 0: a free one) and wait for the
+ * port it reports (read_port); *out_fd is the read end of its output.
+ * Writes gdb's "target remote" command for it into target. */
+static pid_t start_stub(const char *const *sargv, int tries, int *out_fd, char *target,
+			size_t target_len)
+{
+	char buf[4096];
+	int p[2], port;
+	pid_t stub;
+
+	cr_assert_eq(pipe(p), 0);
+	stub = spawn(sargv, p[1]);
+	close(p[1]);
+	port = read_port(p[0], buf, sizeof(buf), tries);
+	if (!port) {
+		wait_or_kill(stub, 0);
+		cr_assert_fail("the stub did not report its port: %s", buf);
+	}
+	snprintf(target, target_len, "target remote 127.0.0.1:%d", port);
+	*out_fd = p[0];
+	return stub;
+}
+
+/* Run gdb with gargv against the stub (pid stub, output on stub_fd) to its
+ * end: gdb's output into gbuf; both must exit with status 0 (the script
+ * ends with gdb's kill). */
+static void run_gdb(const char *const *gargv, pid_t stub, int stub_fd, char *gbuf, size_t cap)
+{
+	int gout[2];
+	size_t glen = 0;
+	ssize_t n;
+
+	cr_assert_eq(pipe(gout), 0);
+	pid_t gdb = spawn(gargv, gout[1]);
+	close(gout[1]);
+	int gst = wait_or_kill(gdb, 90000);
+	while (glen < cap - 1 && (n = read(gout[0], gbuf + glen, cap - 1 - glen)) > 0)
+		glen += (size_t)n;
+	gbuf[glen] = 0;
+	close(gout[0]);
+	int sst = wait_or_kill(stub, 10000);
+	close(stub_fd);
+	cr_expect_eq(gst, 0, "gdb: %s", gbuf);
+	cr_expect_eq(sst, 0, "the stub ends with gdb's kill");
+}
+
+Test(gdbstub, debian_gdb_breaks_continues_and_reads_registers, .timeout = 120)
+{
+	char *drv = tu_build_path("tests/monitor_driver"), *img = tu_build_path("pc-bios/demo.img");
+	char target[64], gbuf[16384];
+	int stub_fd;
+	pid_t stub;
+
+	skip_without_seabios_and_gdb();
+	const char *sargv[] = { drv, "--disk", img, "--gdb", "tcp:127.0.0.1:0", "--batch", NULL };
+	stub = start_stub(sargv, 500, &stub_fd, target, sizeof(target));
+	const char *gargv[] = { "gdb", "-nx", "-batch", "-ex", "set architecture i8086", "-ex", target,
+				"-ex", "break *0x7c00", "-ex", "continue", "-ex", "info registers",
+				"-ex", "x/2xb 0x7c00", "-ex", "kill", NULL };
+	run_gdb(gargv, stub, stub_fd, gbuf, sizeof(gbuf));
+	cr_expect(strstr(gbuf, "Breakpoint 1, 0x00007c00"), "%s", gbuf);
+	cr_expect(strstr(gbuf, "eip            0x7c00"), "%s", gbuf);
+	cr_expect(strstr(gbuf, "cs             0x0 "), "%s", gbuf);
+	cr_expect(strstr(gbuf, "edx            0x80 "), "the BIOS passes the boot drive: %s", gbuf);
+	cr_expect(strstr(gbuf, "0x7c00:\t0xfa\t0x31"), "the demo MBR starts cli; xor: %s", gbuf);
+	free(drv);
+	free(img);
 }
 
 /* Reverse execution is offered only on a replay. */
@@ -371,50 +386,25 @@ Test(gdbstub, reverse_packets_only_on_a_replay, .timeout = 60)
 Test(gdbstub, debian_gdb_steps_backwards_on_a_replay, .timeout = 120)
 {
 	char *ls = tu_build_path("lockstep"), *img = tu_build_path("pc-bios/demo.img");
-	char dir[] = "/tmp/ls-gdb-rev-XXXXXX", trace[300], cmd[600], buf[4096], target[64];
-	int p[2], gout[2], port;
-	pid_t stub, gdb;
+	char dir[] = "/tmp/ls-gdb-rev-XXXXXX", trace[300], cmd[600], target[64], gbuf[16384];
+	int stub_fd;
+	pid_t stub;
 
-	if (access(SEABIOS, R_OK))
-		cr_skip_test("SeaBIOS is not installed");
-	if (system("gdb --version >/dev/null 2>&1"))
-		cr_skip_test("gdb is not installed (Debian package gdb)");
+	skip_without_seabios_and_gdb();
 	cr_assert(mkdtemp(dir));
 	snprintf(trace, sizeof(trace), "%s/t.trace", dir);
 	snprintf(cmd, sizeof(cmd), "'%s' run --bios %s --disk '%s' --serial none --record '%s' "
 		 "--until icount=20000 2>/dev/null", ls, SEABIOS, img, trace);
 	cr_assert_eq(system(cmd), 0);
-	cr_assert_eq(pipe(p), 0);
 	const char *sargv[] = { ls, "replay", trace, "--monitor", "--gdb", "tcp:127.0.0.1:0", "--batch",
 				NULL };
-	stub = spawn(sargv, p[1]);
-	close(p[1]);
-	port = read_port(p[0], buf, sizeof(buf));
-	if (!port) {
-		wait_or_kill(stub, 0);
-		cr_assert_fail("the stub did not report its port: %s", buf);
-	}
-	snprintf(target, sizeof(target), "target remote 127.0.0.1:%d", port);
-	cr_assert_eq(pipe(gout), 0);
+	stub = start_stub(sargv, 1500, &stub_fd, target, sizeof(target));
 	const char *gargv[] = { "gdb", "-nx", "-batch", "-ex", "set architecture i8086", "-ex", target,
 				"-ex", "stepi 4", "-ex", "p/x $eip", "-ex", "p/x $esp", "-ex", "stepi",
 				"-ex", "p/x $eip", "-ex", "reverse-stepi", "-ex", "p/x $eip",
 				"-ex", "p/x $esp", "-ex", "reverse-continue", "-ex", "p/x $eip",
 				"-ex", "kill", NULL };
-	gdb = spawn(gargv, gout[1]);
-	close(gout[1]);
-	char gbuf[16384];
-	size_t glen = 0;
-	ssize_t n;
-	int gst = wait_or_kill(gdb, 90000);
-	while (glen < sizeof(gbuf) - 1 && (n = read(gout[0], gbuf + glen, sizeof(gbuf) - 1 - glen)) > 0)
-		glen += (size_t)n;
-	gbuf[glen] = 0;
-	close(gout[0]);
-	int sst = wait_or_kill(stub, 10000);
-	close(p[0]);
-	cr_expect_eq(gst, 0, "gdb: %s", gbuf);
-	cr_expect_eq(sst, 0, "the stub ends with gdb's kill");
+	run_gdb(gargv, stub, stub_fd, gbuf, sizeof(gbuf));
 	/* $1/$2 after 4 steps; $4/$5 after one more and one back. */
 	char v1[32] = "", v2[32] = "", v4[32] = "", v5[32] = "", v6[32] = "";
 	const char *q;
@@ -438,17 +428,8 @@ Test(gdbstub, debian_gdb_steps_backwards_on_a_replay, .timeout = 120)
 	free(img);
 }
 
-/* The tests run one at a time: they spawn processes of their own, and with
- * Criterion's parallel runner LeakSanitizer reports a Criterion-internal
- * allocation (48 bytes per overlapping test) that fails the ASan build. */
+/* The tests run one at a time: they spawn processes of their own. */
 int main(int argc, char *argv[])
 {
-	struct criterion_test_set *tests = criterion_initialize();
-	int result = 0;
-
-	criterion_options.jobs = 1;
-	if (criterion_handle_args(argc, argv, true))
-		result = !criterion_run_all_tests(tests);
-	criterion_finalize(tests);
-	return result;
+	return tu_main_one_at_a_time(argc, argv);
 }

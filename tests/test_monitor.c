@@ -6,7 +6,6 @@
  * then read the diff.
  */
 #include <criterion/criterion.h>
-#include <criterion/options.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -42,6 +41,17 @@ static char *read_text(const char *path)
 	return s;
 }
 
+/* argv[0] = exe, then args (NULL-terminated), as many as fit in 32. */
+static void fill_argv(const char *argv[32], const char *exe, const char *const *args)
+{
+	int n = 0;
+
+	argv[n++] = exe;
+	for (int i = 0; args[i] && n < 31; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+}
+
 /* Run the program exe_rel (relative to the build tree) with args
  * (NULL-terminated) and stdin from in_path; returns stdout (malloc'd) and
  * the exit status. */
@@ -52,15 +62,11 @@ static char *run_exe(const char *exe_rel, const char *const *args, const char *i
 	int ofd = mkstemp(out_tmpl), st;
 	char *exe = tu_build_path(exe_rel);
 	const char *argv[32];
-	int n = 0;
 	char *data;
 	pid_t pid;
 
 	cr_assert_geq(ofd, 0);
-	argv[n++] = exe;
-	for (int i = 0; args[i] && n < 31; i++)
-		argv[n++] = args[i];
-	argv[n] = NULL;
+	fill_argv(argv, exe, args);
 	pid = fork();
 	if (pid == 0) {
 		int in = open(in_path ? in_path : "/dev/null", O_RDONLY);
@@ -82,6 +88,61 @@ static char *run_exe(const char *exe_rel, const char *const *args, const char *i
 static char *run_driver(const char *const *args, const char *in_path, int *status)
 {
 	return run_exe("tests/monitor_driver", args, in_path, status);
+}
+
+/* Start exe with args (NULL-terminated), its stdin the pipe *to, its stdout
+ * the pipe *from; returns its pid. */
+static pid_t spawn_piped(const char *exe, const char *const *args, int *to, int *from)
+{
+	const char *argv[32];
+	int in[2], out[2];
+	pid_t pid;
+
+	fill_argv(argv, exe, args);
+	cr_assert_eq(pipe(in), 0);
+	cr_assert_eq(pipe(out), 0);
+	pid = fork();
+	if (pid == 0) {
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		close(in[1]);
+		close(out[0]);
+		execv(exe, (char *const *)argv);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	*to = in[1];
+	*from = out[0];
+	return pid;
+}
+
+/* Write s to fd, then read from out until want appears in buf (or EOF). */
+static void send_and_wait(int fd, const char *s, int out, char *buf, size_t *len, size_t cap,
+			  const char *want)
+{
+	cr_assert_eq(write(fd, s, strlen(s)), (ssize_t)strlen(s));
+	while (!strstr(buf, want) && *len < cap - 1) {
+		ssize_t n = read(out, buf + *len, cap - 1 - *len);
+		if (n <= 0)
+			break;
+		*len += (size_t)n;
+		buf[*len] = 0;
+	}
+}
+
+/* Read the rest of a spawn_piped child's stdout (from) into buf after its
+ * *len bytes, close it and wait for the child; returns the wait status. */
+static int finish_piped(pid_t pid, int from, char *buf, size_t *len, size_t cap)
+{
+	int st;
+
+	for (ssize_t n; *len < cap - 1 && (n = read(from, buf + *len, cap - 1 - *len)) > 0;)
+		*len += (size_t)n;
+	buf[*len] = 0;
+	close(from);
+	waitpid(pid, &st, 0);
+	return st;
 }
 
 /* `info hashes` lines ("icount N cpu 0x.. ram 0x.. devices 0x.."): every
@@ -174,31 +235,20 @@ static void expect_transcript(const char *got, const char *name)
 static void run_script(const char *name, const char *disk, int want_status)
 {
 	char rel[256];
-	char *cmd, *out_path, *img;
-	char *got, *want;
+	char *cmd, *img, *got;
 	int status;
 
 	if (access(SEABIOS, R_OK))
 		cr_skip_test("SeaBIOS is not installed (scripts/setup installs it)");
 	snprintf(rel, sizeof(rel), "tests/monitor/%s.cmd", name);
 	cmd = tu_src_path(rel);
-	snprintf(rel, sizeof(rel), "tests/monitor/%s.out", name);
-	out_path = tu_src_path(rel);
 	img = tu_build_path(disk);
 	const char *args[] = { "--disk", img, "-x", cmd, "--batch", NULL };
 	got = run_driver(args, NULL, &status);
-	if (getenv("LOCKSTEP_UPDATE_EXPECTED")) {
-		cr_assert_eq(tu_write_file(out_path, got, strlen(got)), 0);
-	} else {
-		want = read_text(out_path);
-		cr_assert(want, "missing %s", out_path);
-		expect_same(got, want, name);
-		free(want);
-	}
+	expect_transcript(got, name);
 	cr_expect_eq(status, want_status, "%s: exit status %d", name, status);
 	free(got);
 	free(cmd);
-	free(out_path);
 	free(img);
 }
 
@@ -254,45 +304,23 @@ Test(monitor, sigint_stops_a_running_guest, .timeout = 60)
 	static const char cmds[] = "set mem/w 0x1000 = 0xfeeb\nset cs = 0\nset eip = 0x1000\n"
 				   "continue\n";
 	char *drv = tu_build_path("tests/monitor_driver"), *img = tu_build_path("pc-bios/demo.img");
-	char buf[8192];
+	char buf[8192] = "";
 	size_t len = 0;
-	int in[2], out[2], st;
+	int in, out, st;
 	pid_t pid;
 
 	if (access(SEABIOS, R_OK))
 		cr_skip_test("SeaBIOS is not installed");
-	cr_assert_eq(pipe(in), 0);
-	cr_assert_eq(pipe(out), 0);
-	pid = fork();
-	if (pid == 0) {
-		dup2(in[0], 0);
-		dup2(out[1], 1);
-		close(in[1]);
-		close(out[0]);
-		execl(drv, drv, "--disk", img, (char *)NULL);
-		_exit(127);
-	}
-	close(in[0]);
-	close(out[1]);
-	cr_assert_eq(write(in[1], cmds, sizeof(cmds) - 1), (ssize_t)sizeof(cmds) - 1);
+	const char *args[] = { "--disk", img, NULL };
+	pid = spawn_piped(drv, args, &in, &out);
 	/* Once the echo of `continue` is out, the guest is running. */
-	while (!strstr(buf, "(lockstep) continue\n") && len < sizeof(buf) - 1) {
-		ssize_t n = read(out[0], buf + len, sizeof(buf) - 1 - len);
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-		buf[len] = 0;
-	}
+	send_and_wait(in, cmds, out, buf, &len, sizeof(buf), "(lockstep) continue\n");
 	usleep(100000);
 	kill(pid, SIGINT);
 	static const char rest[] = "print ip\nquit 7\n";
-	cr_assert_eq(write(in[1], rest, sizeof(rest) - 1), (ssize_t)sizeof(rest) - 1);
-	close(in[1]);
-	for (ssize_t n; len < sizeof(buf) - 1 && (n = read(out[0], buf + len, sizeof(buf) - 1 - len)) > 0;)
-		len += (size_t)n;
-	buf[len] = 0;
-	close(out[0]);
-	waitpid(pid, &st, 0);
+	cr_assert_eq(write(in, rest, sizeof(rest) - 1), (ssize_t)sizeof(rest) - 1);
+	close(in);
+	st = finish_piped(pid, out, buf, &len, sizeof(buf));
 	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 7, "status 0x%x: %s", st, buf);
 	cr_expect(strstr(buf, "stopped: interrupted\n"), "%s", buf);
 	cr_expect(strstr(buf, "(lockstep) print ip\n0x1000 (4096)\n"), "%s", buf);
@@ -378,20 +406,51 @@ static int lockstep(const char *const *args, char **out)
 	return status;
 }
 
+/* lockstep run on SeaBIOS with the demo disk and no serial console, then
+ * the arguments extra (NULL-terminated): as lockstep(). */
+static int run_demo(const char *const *extra, char **out)
+{
+	char *img = tu_build_path("pc-bios/demo.img");
+	const char *args[32] = { "run", "--bios", SEABIOS, "--disk", img, "--serial", "none" };
+	int n = 7, status;
+
+	for (int i = 0; extra[i] && n < 31; i++)
+		args[n++] = extra[i];
+	args[n] = NULL;
+	status = lockstep(args, out);
+	free(img);
+	return status;
+}
+
+/* A debugger on a replay session of trace (options o, or NULL), which
+ * *rs holds. */
+static struct dbg *replay_dbg(const char *trace, const struct replay_options *o,
+			      struct replay_session **rs)
+{
+	char err[1024];
+	struct dbg *d;
+
+	*rs = replay_session_open(trace, o, err, sizeof(err));
+	cr_assert(*rs, "%s", err);
+	d = dbg_new(replay_session_machine(*rs));
+	cr_assert(d);
+	dbg_set_replay(d, *rs);
+	return d;
+}
+
 /* The issue's test: after a recorded boot, reverse-step returns exactly the
  * previous instruction's state; goto and reverse-continue land where the
  * forward run was, hash for hash (check_and_label_hashes). */
 Test(monitor_replay, reverse_execution_returns_the_forward_states, .timeout = 600)
 {
-	char *img = tu_build_path("pc-bios/demo.img"), *cmd, *got, *labelled;
+	char *cmd, *got, *labelled;
 	const char *trace = tmp_path("boot.trace");
 	int status;
 
 	if (access(SEABIOS, R_OK))
 		cr_skip_test("SeaBIOS is not installed");
-	const char *rec[] = { "run", "--bios", SEABIOS, "--disk", img, "--serial", "none", "--record",
-			      trace, "--until", "mbr", "--snapshot-every", "2500000", NULL };
-	cr_assert_eq(lockstep(rec, NULL), 0);
+	const char *rec[] = { "--record", trace, "--until", "mbr", "--snapshot-every", "2500000", NULL };
+	cr_assert_eq(run_demo(rec, NULL), 0);
 	cmd = tu_src_path("tests/monitor/replay_reverse.cmd");
 	const char *rep[] = { "replay", trace, "--monitor", "-x", cmd, "--batch", NULL };
 	got = run_exe("lockstep", rep, NULL, &status);
@@ -404,7 +463,6 @@ Test(monitor_replay, reverse_execution_returns_the_forward_states, .timeout = 60
 	free(labelled);
 	free(got);
 	free(cmd);
-	free(img);
 	remove_tmp();
 }
 
@@ -442,18 +500,16 @@ Test(monitor_replay, reverse_commands_need_a_replay, .timeout = 60)
  * refuses it there; after one step it is recorded and replays exactly. */
 Test(monitor_replay, no_recorded_change_inside_an_interrupt_delivery, .timeout = 600)
 {
-	char *img = tu_build_path("pc-bios/demo.img"), *got;
+	char *got;
 	const char *trace = tmp_path("int8.trace"), *script = tmp_path("int8.cmd");
 	static const char cmds[] = "break int 8\ncontinue\nset eax = 0x1234\nstep\n"
 				   "set eax = 0x1234\ndelete 1\ncontinue\nquit\n";
-	int status;
 
 	if (access(SEABIOS, R_OK))
 		cr_skip_test("SeaBIOS is not installed");
 	cr_assert_eq(tu_write_file(script, cmds, sizeof(cmds) - 1), 0);
-	const char *rec[] = { "run", "--bios", SEABIOS, "--disk", img, "--serial", "none", "--monitor",
-			      "--record", trace, "-x", script, "--batch", NULL };
-	got = run_exe("lockstep", rec, NULL, &status);
+	const char *rec[] = { "--monitor", "--record", trace, "-x", script, "--batch", NULL };
+	run_demo(rec, &got);
 	cr_expect(strstr(got, "(hardware) from "), "%s", got);
 	cr_expect(strstr(got, "error: stopped inside an interrupt delivery, where a recorded change "
 			      "cannot be replayed: step once first\n"), "%s", got);
@@ -461,24 +517,20 @@ Test(monitor_replay, no_recorded_change_inside_an_interrupt_delivery, .timeout =
 	const char *rep[] = { "replay", trace, NULL };
 	cr_expect_eq(lockstep(rep, NULL), 0, "the replay verifies every checkpoint");
 	remove_tmp();
-	free(img);
 }
 
 Test(monitor_replay, recorded_monitor_writes_replay_exactly, .timeout = 600)
 {
-	char *img = tu_build_path("pc-bios/demo.img"), *cmd, *got;
+	char *cmd, *got;
 	const char *trace = tmp_path("writes.trace");
 	struct replay_options o;
 	struct replay_result res;
-	int status;
 
 	if (access(SEABIOS, R_OK))
 		cr_skip_test("SeaBIOS is not installed");
 	cmd = tu_src_path("tests/monitor/record_writes.cmd");
-	const char *rec[] = { "run", "--bios", SEABIOS, "--disk", img, "--serial", "none", "--monitor",
-			      "--record", trace, "-x", cmd, "--batch", NULL };
-	got = run_exe("lockstep", rec, NULL, &status);
-	cr_expect_eq(status, 0);
+	const char *rec[] = { "--monitor", "--record", trace, "-x", cmd, "--batch", NULL };
+	cr_expect_eq(run_demo(rec, &got), 0);
 	char *nl = strchr(got, '\n');
 	cr_assert(nl);
 	expect_transcript(nl + 1, "record_writes");
@@ -507,7 +559,6 @@ Test(monitor_replay, recorded_monitor_writes_replay_exactly, .timeout = 600)
 	cr_expect_eq(replay_session_summary(rs, sum, sizeof(sum)), 1);
 	replay_session_free(rs);
 	free(cmd);
-	free(img);
 	remove_tmp();
 }
 
@@ -531,7 +582,7 @@ static void interrupt_on_int19(void *opaque, enum milestone id, uint32_t boot, u
 
 Test(monitor_replay, interrupted_seek_stops_in_a_verified_state, .timeout = 600)
 {
-	char *img = tu_build_path("pc-bios/demo.img"), err[1024], note[1024], sum[1100];
+	char err[1024], note[1024], sum[1100];
 	const char *trace = tmp_path("int.trace");
 	struct interrupt_at ia = { 0 };
 	struct machine_hooks hooks = { .opaque = &ia, .milestone = interrupt_on_int19 };
@@ -543,9 +594,8 @@ Test(monitor_replay, interrupted_seek_stops_in_a_verified_state, .timeout = 600)
 
 	if (access(SEABIOS, R_OK))
 		cr_skip_test("SeaBIOS is not installed");
-	const char *rec[] = { "run", "--bios", SEABIOS, "--disk", img, "--serial", "none", "--record",
-			      trace, "--until", "mbr", NULL };
-	cr_assert_eq(lockstep(rec, NULL), 0);
+	const char *rec[] = { "--record", trace, "--until", "mbr", NULL };
+	cr_assert_eq(run_demo(rec, NULL), 0);
 	rs = replay_session_open(trace, NULL, err, sizeof(err));
 	cr_assert(rs, "%s", err);
 	m = replay_session_machine(rs);
@@ -583,22 +633,7 @@ Test(monitor_replay, interrupted_seek_stops_in_a_verified_state, .timeout = 600)
 	cr_expect_eq(replay_session_summary(rs, sum, sizeof(sum)), 0, "%s", sum);
 	cr_expect(strstr(sum, "up to icount 7040000"), "%s", sum);
 	replay_session_free(rs);
-	free(img);
 	remove_tmp();
-}
-
-/* Write s to fd, then read from out until want appears in buf (or EOF). */
-static void send_and_wait(int fd, const char *s, int out, char *buf, size_t *len, size_t cap,
-			  const char *want)
-{
-	cr_assert_eq(write(fd, s, strlen(s)), (ssize_t)strlen(s));
-	while (!strstr(buf, want) && *len < cap - 1) {
-		ssize_t n = read(out, buf + *len, cap - 1 - *len);
-		if (n <= 0)
-			break;
-		*len += (size_t)n;
-		buf[*len] = 0;
-	}
 }
 
 /* Ctrl-C interrupts a long goto and a long reverse-continue: the session
@@ -606,54 +641,38 @@ static void send_and_wait(int fd, const char *s, int out, char *buf, size_t *len
  * `jmp $` loop recorded for 100M instructions, so both take seconds. */
 Test(monitor_replay, sigint_interrupts_goto_and_reverse_continue, .timeout = 600)
 {
-	char *exe = tu_build_path("lockstep"), *img = tu_build_path("pc-bios/demo.img");
+	char *exe = tu_build_path("lockstep");
 	const char *trace = tmp_path("loop.trace"), *cmds = tmp_path("loop.cmd");
 	static const char loop[] = "set mem/w 0x1000 = 0xfeeb\nset cs = 0\nset eip = 0x1000\n"
 				   "run-to icount 100000000\nquit\n";
 	static char buf[65536];
 	size_t len = 0;
-	int in[2], out[2], st;
+	int in, out, st;
 	pid_t pid;
 
 	if (access(SEABIOS, R_OK))
 		cr_skip_test("SeaBIOS is not installed");
 	cr_assert_eq(tu_write_file(cmds, loop, sizeof(loop) - 1), 0);
-	const char *rec[] = { "run", "--bios", SEABIOS, "--disk", img, "--serial", "none", "--monitor",
-			      "--record", trace, "-x", cmds, "--batch", NULL };
-	cr_assert_eq(lockstep(rec, NULL), 0);
+	const char *rec[] = { "--monitor", "--record", trace, "-x", cmds, "--batch", NULL };
+	cr_assert_eq(run_demo(rec, NULL), 0);
 
 	buf[0] = 0;
-	cr_assert_eq(pipe(in), 0);
-	cr_assert_eq(pipe(out), 0);
-	pid = fork();
-	if (pid == 0) {
-		dup2(in[0], 0);
-		dup2(out[1], 1);
-		close(in[1]);
-		close(out[0]);
-		execl(exe, exe, "replay", trace, "--monitor", (char *)NULL);
-		_exit(127);
-	}
-	close(in[0]);
-	close(out[1]);
+	const char *rep[] = { "replay", trace, "--monitor", NULL };
+	pid = spawn_piped(exe, rep, &in, &out);
 	/* Once the echo is out, the command runs. */
-	send_and_wait(in[1], "goto icount 100000000\n", out[0], buf, &len, sizeof(buf),
+	send_and_wait(in, "goto icount 100000000\n", out, buf, &len, sizeof(buf),
 		      "(lockstep) goto icount 100000000\n");
 	usleep(300000);
 	kill(pid, SIGINT);
 	/* Back from there: an execution breakpoint that never hits makes the
 	 * scan run every instruction through the debugger's hooks. */
-	send_and_wait(in[1], "when\nbreak 0x2000\nreverse-continue\n", out[0], buf, &len,
-		      sizeof(buf), "(lockstep) reverse-continue\n");
+	send_and_wait(in, "when\nbreak 0x2000\nreverse-continue\n", out, buf, &len, sizeof(buf),
+		      "(lockstep) reverse-continue\n");
 	usleep(300000);
 	kill(pid, SIGINT);
-	send_and_wait(in[1], "when\nquit 7\n", out[0], buf, &len, sizeof(buf), "(lockstep) quit 7\n");
-	close(in[1]);
-	for (ssize_t n; len < sizeof(buf) - 1 && (n = read(out[0], buf + len, sizeof(buf) - 1 - len)) > 0;)
-		len += (size_t)n;
-	buf[len] = 0;
-	close(out[0]);
-	waitpid(pid, &st, 0);
+	send_and_wait(in, "when\nquit 7\n", out, buf, &len, sizeof(buf), "(lockstep) quit 7\n");
+	close(in);
+	st = finish_piped(pid, out, buf, &len, sizeof(buf));
 	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 7, "status 0x%x: %s", st, buf);
 	cr_expect(!strstr(buf, "error:"), "%s", buf);
 
@@ -677,7 +696,6 @@ Test(monitor_replay, sigint_interrupts_goto_and_reverse_continue, .timeout = 600
 	else
 		cr_expect(strstr(r, ", before the search back from icount "), "%s", r);
 	free(exe);
-	free(img);
 	remove_tmp();
 }
 
@@ -691,36 +709,21 @@ static void terminate_a_recording(int sig, const char *cmds, const char *wait_fo
 	const char *trace = tmp_path("term.trace");
 	static char buf[16384];
 	size_t len = 0;
-	int in[2], out[2], st;
+	int in, out, st;
 	pid_t pid;
 
 	if (access(SEABIOS, R_OK))
 		cr_skip_test("SeaBIOS is not installed");
 	buf[0] = 0;
-	cr_assert_eq(pipe(in), 0);
-	cr_assert_eq(pipe(out), 0);
-	pid = fork();
-	if (pid == 0) {
-		dup2(in[0], 0);
-		dup2(out[1], 1);
-		close(in[1]);
-		close(out[0]);
-		execl(exe, exe, "run", "--bios", SEABIOS, "--disk", img, "--serial", "none",
-		      "--monitor", "--record", trace, (char *)NULL);
-		_exit(127);
-	}
-	close(in[0]);
-	close(out[1]);
-	send_and_wait(in[1], cmds, out[0], buf, &len, sizeof(buf), wait_for);
+	const char *args[] = { "run", "--bios", SEABIOS, "--disk", img, "--serial", "none",
+			       "--monitor", "--record", trace, NULL };
+	pid = spawn_piped(exe, args, &in, &out);
+	send_and_wait(in, cmds, out, buf, &len, sizeof(buf), wait_for);
 	usleep(300000);
 	kill(pid, sig);
 	/* stdin stays open: the monitor must not wait for more commands. */
-	for (ssize_t n; len < sizeof(buf) - 1 && (n = read(out[0], buf + len, sizeof(buf) - 1 - len)) > 0;)
-		len += (size_t)n;
-	buf[len] = 0;
-	close(out[0]);
-	waitpid(pid, &st, 0);
-	close(in[1]);
+	st = finish_piped(pid, out, buf, &len, sizeof(buf));
+	close(in);
 	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 130, "status 0x%x: %s", st, buf);
 	const char *rep[] = { "replay", trace, NULL };
 	cr_expect_eq(lockstep(rep, NULL), 0, "the finished recording replays and verifies");
@@ -744,7 +747,6 @@ Test(monitor_replay, sighup_at_the_prompt_finishes_a_monitor_recording, .timeout
  * the final checkpoint, at the exit's icount, like the plain replay. */
 Test(monitor_replay, replay_to_the_guest_exit_checks_every_checkpoint, .timeout = 300)
 {
-	char *img = tu_build_path("pc-bios/demo.img");
 	const char *trace = tmp_path("exit.trace");
 	struct replay_result res;
 	struct replay_session *rs;
@@ -752,9 +754,8 @@ Test(monitor_replay, replay_to_the_guest_exit_checks_every_checkpoint, .timeout 
 
 	if (access(SEABIOS, R_OK))
 		cr_skip_test("SeaBIOS is not installed");
-	const char *rec[] = { "run", "--bios", SEABIOS, "--disk", img, "--serial", "none",
-			      "--record", trace, NULL };
-	cr_assert_eq(lockstep(rec, NULL), 0, "the demo disk powers off");
+	const char *rec[] = { "--record", trace, NULL };
+	cr_assert_eq(run_demo(rec, NULL), 0, "the demo disk powers off");
 	cr_assert_eq(replay_trace(trace, NULL, &res), 0, "%s", res.message);
 	rs = replay_session_open(trace, NULL, err, sizeof(err));
 	cr_assert(rs, "%s", err);
@@ -767,7 +768,6 @@ Test(monitor_replay, replay_to_the_guest_exit_checks_every_checkpoint, .timeout 
 	replay_session_run(rs, NULL, note, sizeof(note));
 	cr_expect(strstr(note, "end of the trace"), "%s", note);
 	replay_session_free(rs);
-	free(img);
 	remove_tmp();
 }
 
@@ -818,7 +818,6 @@ Test(monitor_replay, recording_write_error_stops_the_run_with_a_note, .timeout =
  * back it neither stops nor is used up; the ordinary one before it stops. */
 Test(monitor_replay, reverse_continue_passes_over_temporary_breakpoints, .timeout = 300)
 {
-	char *img = tu_build_path("pc-bios/demo.img");
 	const char *trace = tmp_path("tmpbp.trace");
 	struct replay_session *rs;
 	struct dbg_bp bp, *tb;
@@ -829,14 +828,9 @@ Test(monitor_replay, reverse_continue_passes_over_temporary_breakpoints, .timeou
 
 	if (access(SEABIOS, R_OK))
 		cr_skip_test("SeaBIOS is not installed");
-	const char *rec[] = { "run", "--bios", SEABIOS, "--disk", img, "--serial", "none",
-			      "--record", trace, "--until", "mbr", NULL };
-	cr_assert_eq(lockstep(rec, NULL), 0);
-	rs = replay_session_open(trace, NULL, err, sizeof(err));
-	cr_assert(rs, "%s", err);
-	d = dbg_new(replay_session_machine(rs));
-	cr_assert(d);
-	dbg_set_replay(d, rs);
+	const char *rec[] = { "--record", trace, "--until", "mbr", NULL };
+	cr_assert_eq(run_demo(rec, NULL), 0);
+	d = replay_dbg(trace, NULL, &rs);
 	cr_assert_eq(dbg_goto(d, replay_session_end(rs), err, sizeof(err)), 0, "%s", err);
 	memset(&bp, 0, sizeof(bp));
 	bp.kind = DBG_BP_MILESTONE;
@@ -853,7 +847,6 @@ Test(monitor_replay, reverse_continue_passes_over_temporary_breakpoints, .timeou
 	cr_expect(tb && tb->enabled && tb->hits == 0, "the temporary breakpoint is untouched");
 	dbg_free(d);
 	replay_session_free(rs);
-	free(img);
 	remove_tmp();
 }
 
@@ -862,29 +855,22 @@ Test(monitor_replay, reverse_continue_passes_over_temporary_breakpoints, .timeou
  * keyframe jump) stops the scan and is reported. */
 Test(monitor_replay, reverse_continue_reports_a_divergence_on_the_way, .timeout = 300)
 {
-	char *img = tu_build_path("pc-bios/demo.img"), *cmd = tu_src_path("tests/monitor/record_writes.cmd");
+	char *cmd = tu_src_path("tests/monitor/record_writes.cmd");
 	const char *trace = tmp_path("rcdiv.trace");
 	struct replay_options o;
 	struct replay_session *rs;
 	struct dbg_stop st;
 	struct dbg *d;
 	char err[1024];
-	int status;
 
 	if (access(SEABIOS, R_OK))
 		cr_skip_test("SeaBIOS is not installed");
-	const char *rec[] = { "run", "--bios", SEABIOS, "--disk", img, "--serial", "none", "--monitor",
-			      "--record", trace, "--snapshot-every", "100000", "-x", cmd, "--batch",
-			      NULL };
-	free(run_exe("lockstep", rec, NULL, &status));
-	cr_assert_eq(status, 0);
+	const char *rec[] = { "--monitor", "--record", trace, "--snapshot-every", "100000", "-x", cmd,
+			      "--batch", NULL };
+	cr_assert_eq(run_demo(rec, NULL), 0);
 	replay_options_init(&o);
 	o.skip_monitor_writes = 1;
-	rs = replay_session_open(trace, &o, err, sizeof(err));
-	cr_assert(rs, "%s", err);
-	d = dbg_new(replay_session_machine(rs));
-	cr_assert(d);
-	dbg_set_replay(d, rs);
+	d = replay_dbg(trace, &o, &rs);
 	/* From the keyframe at 200000 on, the replay matches. */
 	cr_assert_eq(dbg_goto(d, 250000, err, sizeof(err)), 0, "%s", err);
 	cr_expect_eq(err[0], 0, "goto: %s", err);
@@ -897,21 +883,11 @@ Test(monitor_replay, reverse_continue_reports_a_divergence_on_the_way, .timeout 
 	dbg_free(d);
 	replay_session_free(rs);
 	free(cmd);
-	free(img);
 	remove_tmp();
 }
 
-/* The tests run one at a time: they spawn processes of their own, and with
- * Criterion's parallel runner LeakSanitizer reports a Criterion-internal
- * allocation (48 bytes per overlapping test) that fails the ASan build. */
+/* The tests run one at a time: they spawn processes of their own. */
 int main(int argc, char *argv[])
 {
-	struct criterion_test_set *tests = criterion_initialize();
-	int result = 0;
-
-	criterion_options.jobs = 1;
-	if (criterion_handle_args(argc, argv, true))
-		result = !criterion_run_all_tests(tests);
-	criterion_finalize(tests);
-	return result;
+	return tu_main_one_at_a_time(argc, argv);
 }

@@ -1,6 +1,8 @@
 /* tests/testutil.c: running the tool under test and reading files. */
 #include "tests/testutil.h"
 
+#include <criterion/criterion.h>
+#include <criterion/options.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -151,4 +153,16 @@ int tu_count_lines(const char *s)
 	for (; *s; s++)
 		n += *s == '\n';
 	return n;
+}
+
+int tu_main_one_at_a_time(int argc, char *argv[])
+{
+	struct criterion_test_set *tests = criterion_initialize();
+	int result = 0;
+
+	criterion_options.jobs = 1;
+	if (criterion_handle_args(argc, argv, true))
+		result = !criterion_run_all_tests(tests);
+	criterion_finalize(tests);
+	return result;
 }

@@ -43,6 +43,13 @@ int tu_write_file(const char *path, const void *data, size_t size);
 /* Count newline characters. */
 int tu_count_lines(const char *s);
 
+/* The body of a suite's main() that runs its tests one at a time: for
+ * suites that spawn processes of their own, where Criterion's parallel
+ * runner makes LeakSanitizer report a Criterion-internal allocation (48
+ * bytes per overlapping test) that fails the ASan build. Returns the exit
+ * status. */
+int tu_main_one_at_a_time(int argc, char *argv[]);
+
 /* ---- device state through its foo_state_visit (machine/state_io.h) ----
  * Header-only: the device suites do not link testutil.c. */
 
