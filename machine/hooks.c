@@ -66,15 +66,17 @@ static void on_interrupt(void *opaque, struct cpu *cpu, int vector, enum cpu_int
 	struct machine *m = opaque;
 
 	HOOK_FIRE(m, interrupt, vector, (int)kind, error, cs, eip, new_cs, new_eip);
+	if (vector == 0x19 && m->milestone_icount[MILESTONE_INT19] == UINT64_MAX) {
+		m->retire_hook_on = 1;
+		machine_install_cpu_hooks(m);
+		machine_milestone(m, MILESTONE_INT19);
+	}
 	/* A delivery that is not an instruction (IRQ, exception) retires
-	 * nothing: the handler's first instruction is the next one now. */
-	if (kind != CPU_INT_SOFT)
+	 * nothing: the handler's first instruction is the next one now (after
+	 * int19 itself, when vector 0x19 came that way). A software INT
+	 * retires, and on_retire looks then. Format 1 looked only there. */
+	if (kind != CPU_INT_SOFT && m->compat != 1)
 		check_next(m, cpu);
-	if (vector != 0x19 || m->milestone_icount[MILESTONE_INT19] != UINT64_MAX)
-		return;
-	m->retire_hook_on = 1;
-	machine_install_cpu_hooks(m);
-	machine_milestone(m, MILESTONE_INT19);
 }
 
 static void on_cr_write(void *opaque, struct cpu *cpu, int cr, uint32_t old, uint32_t value)

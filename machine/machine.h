@@ -128,7 +128,9 @@ struct machine_options {
 /* Behave as trace format version `version` (replay/event.h) describes:
  * format 1 had no shadow-done milestone, so with version 1 the machine never
  * reports it and leaves its bookkeeping out of the state (hashes and
- * snapshots), which keeps the checkpoints of format-1 traces verifiable.
+ * snapshots), which keeps the checkpoints of format-1 traces verifiable; and
+ * it looked for the jump to 0:7C00 (mbr) only after an instruction retired,
+ * never at an interrupt delivery into a handler at 0x7C00.
  * Default: the current format. Call before running. */
 void machine_set_compat(struct machine *m, int version);
 

@@ -435,7 +435,18 @@ static void decode_fields(struct cur *c, struct trace_event *ev)
 	}
 }
 
-int trace_event_decode_payload(uint64_t tag, const uint8_t *p, size_t len,
+/* The first format version that has an event kind, and an INPUT kind. */
+static uint32_t kind_since(uint64_t kind)
+{
+	return kind == TRACE_EV_SMM ? 2 : 1;
+}
+
+static uint32_t input_kind_since(enum trace_input_kind k)
+{
+	return k == TRACE_INPUT_IDLE ? 2 : 1;
+}
+
+int trace_event_decode_payload(uint64_t tag, const uint8_t *p, size_t len, uint32_t format,
 			       struct trace_event *ev, size_t *errpos, char *err, size_t errlen)
 {
 	struct cur c = { p, len, 0, 0, err, errlen };
@@ -455,6 +466,11 @@ int trace_event_decode_payload(uint64_t tag, const uint8_t *p, size_t len,
 			 "supports (%u)", kind_names[kind], (unsigned)kver, TRACE_EVENT_KVER);
 		return -2;
 	}
+	if (format < kind_since(kind)) {
+		snprintf(err, errlen, "event %s (kind %u) is not in format version %u",
+			 kind_names[kind], (unsigned)kind, format);
+		return -2;
+	}
 	memset(&ev->u, 0, sizeof(ev->u));
 	ev->kind = (enum trace_event_kind)kind;
 	decode_fields(&c, ev);
@@ -465,6 +481,12 @@ int trace_event_decode_payload(uint64_t tag, const uint8_t *p, size_t len,
 	}
 	if (!c.failed && trace_event_check(ev, err, errlen))
 		c.failed = 1;
+	if (!c.failed && ev->kind == TRACE_EV_INPUT && format < input_kind_since(ev->u.input.kind)) {
+		snprintf(err, errlen, "input kind %u (%s) is not in format version %u",
+			 (unsigned)ev->u.input.kind, input_kind_names[ev->u.input.kind], format);
+		c.pos = 0;      /* the kind is the payload's first field */
+		c.failed = 1;
+	}
 	if (c.failed) {
 		*errpos = c.pos;
 		return -1;

@@ -142,10 +142,11 @@ struct trace_event {
 	} u;
 };
 
-/* Whether trace format `version` has ev at all: format 1 had no SMM events,
- * no MMIO writes among the IO events, no shadow-done milestone and no idle
- * input. Comparing traces of two versions drops what the older one cannot
- * have. */
+/* Whether a machine of trace format `version` produces ev at all: format 1
+ * had no SMM events, no MMIO writes among the IO events, no shadow-done
+ * milestone and no idle input. Comparing traces of two versions drops what
+ * the older one cannot have. (What a format-1 file may hold is wider: see
+ * trace_event_decode_payload.) */
 int trace_event_in_format(const struct trace_event *ev, uint32_t version);
 
 /* Uppercase name of a kind ("IO"), or NULL when out of range. */
@@ -189,13 +190,19 @@ void trace_event_encode_canonical(const struct trace_event *ev, struct bytebuf *
 
 /*
  * Decodes a payload of the given tag from p[0..len) into ev (kind and fields;
- * icount is left alone). Byte data (out, input) points into p. Returns 0;
- * -2 when the tag itself is bad (unknown kind, or a kind encoding version
+ * icount is left alone), as trace format version `format` defines it. Byte
+ * data (out, input) points into p. Returns 0; -2 when the tag itself is bad
+ * (unknown kind, a kind the format does not have, or a kind encoding version
  * newer than this lockstep's); or -1 for a bad payload, with *errpos set to
  * the offset within p of the offending byte. Errors put a one-line reason in
  * err. The whole payload must be consumed.
+ *
+ * Format 1 has no SMM events and no idle input: a format-1 reader refused
+ * both. MMIO writes (IO flags bit 1) and the shadow-done milestone id were
+ * part of format 1's encoding, so they decode in any version, although only a
+ * format-2 machine produces them (trace_event_in_format).
  */
-int trace_event_decode_payload(uint64_t tag, const uint8_t *p, size_t len,
+int trace_event_decode_payload(uint64_t tag, const uint8_t *p, size_t len, uint32_t format,
 			       struct trace_event *ev, size_t *errpos, char *err, size_t errlen);
 
 #endif

@@ -569,7 +569,8 @@ static int decode_record(struct trace_reader *r, struct trace_event *ev)
 	if (plen > len - pos)
 		return rerr(r, "offset %llu: frame %zu, event %llu, uncompressed byte %zu: payload overruns the frame",
 			    (unsigned long long)f->offset, r->cur, (unsigned long long)r->evno, pos);
-	e = trace_event_decode_payload(tag, p + pos, (size_t)plen, ev, &epos, why, sizeof(why));
+	e = trace_event_decode_payload(tag, p + pos, (size_t)plen, r->hdr.format_version, ev, &epos,
+					why, sizeof(why));
 	if (e)
 		return rerr(r, "offset %llu: frame %zu, event %llu, uncompressed byte %zu: %s", (unsigned long long)f->offset,
 			    r->cur, (unsigned long long)r->evno, e == -2 ? start : pos + epos, why);

@@ -39,6 +39,21 @@ tests/guests/%.img: tests/guests/%.bin
 	$(AM_V_GEN)test `stat -c %s $<` -eq 512 || { echo "$<: MBR is not 512 bytes" >&2; exit 1; }; \
 	  cp $< $@.tmp && truncate -s 1M $@.tmp && mv $@.tmp $@
 
+# Test firmware whose shadow-done and mbr milestones come at interrupt
+# deliveries (tests/guests/fw_irq.S), and its variant where IRQ1 is vector
+# 0x19 itself. 64 KiB ROM images for --bios.
+FW_IRQ_ROMS = tests/guests/fw_irq.rom tests/guests/fw_irq-hard19.rom
+check_DATA += $(FW_IRQ_ROMS)
+CLEANFILES += $(FW_IRQ_ROMS)
+EXTRA_DIST += tests/guests/fw_irq.S
+tests/guests/fw_irq-hard19.o: $(srcdir)/tests/guests/fw_irq.S
+	@mkdir -p tests/guests
+	$(AM_V_GEN)$(GUEST_AS) -DVARIANT_HARD19 -o $@ $<
+tests/guests/%.rom: tests/guests/%.o
+	$(AM_V_GEN)$(GUEST_LD) -Ttext 0 --oformat binary -o $@.tmp $< && \
+	  { test `stat -c %s $@.tmp` -eq 65536 || { echo "$@: not 64 KiB" >&2; rm -f $@.tmp; exit 1; }; } && \
+	  mv $@.tmp $@
+
 # A multiboot ELF kernel for --kernel (loaded at 1 MiB).
 check_DATA += tests/guests/mbkernel.elf
 CLEANFILES += tests/guests/mbkernel.elf

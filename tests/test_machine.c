@@ -1,6 +1,7 @@
 /*
  * tests/test_machine.c: the machine in-process: milestones in order, the hook
- * fan-out, two machines side by side (no global state), INIT vs system reset.
+ * fan-out, two machines side by side (no global state), INIT vs system reset,
+ * milestones completed by an interrupt delivery rather than an instruction.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -157,4 +158,127 @@ Test(machine, monitor_style_system_reset_runs_post_again, .timeout = 120)
 	cr_expect_eq(machine_run(m, NULL), MACHINE_STOP_EXIT);
 	cr_expect_eq(s.int19_vector_seen, 2);
 	machine_free(m);
+}
+
+/* ---- milestones at an interrupt delivery (tests/guests/fw_irq.S) ---- */
+
+struct delivery_seen {
+	struct machine *m;
+	uint64_t ms_icount[MILESTONE_COUNT];
+	uint32_t ms_next[MILESTONE_COUNT];   /* CS.base + EIP when it was reported */
+	struct {
+		int vector;
+		uint64_t icount;
+		uint32_t target;                /* the handler, linear */
+	} hard[4];
+	int nhard;
+};
+
+static void on_delivery_milestone(void *o, enum milestone id, uint32_t boot, uint64_t icount)
+{
+	struct delivery_seen *s = o;
+	struct cpu_segment cs;
+
+	cpu_get_seg(machine_cpu(s->m), CPU_CS, &cs);
+	s->ms_icount[id] = icount;
+	s->ms_next[id] = cs.base + cpu_get_reg(machine_cpu(s->m), CPU_EIP);
+}
+
+static void on_delivery(void *o, int vector, int kind, int error, uint16_t cs, uint32_t eip,
+			uint16_t ncs, uint32_t neip)
+{
+	struct delivery_seen *s = o;
+
+	if (kind != CPU_INT_HARD || s->nhard >= 4)
+		return;
+	s->hard[s->nhard].vector = vector;
+	s->hard[s->nhard].icount = cpu_icount(machine_cpu(s->m));
+	s->hard[s->nhard].target = (uint32_t)ncs * 16 + neip;
+	s->nhard++;
+}
+
+/* Runs a fw_irq ROM to its exit (port 0xF4, value 0), as trace format
+ * `compat` (0: the current one). */
+static void run_fw_irq(const char *rom, int compat, struct delivery_seen *s)
+{
+	struct machine_hooks h = {
+		.opaque = s, .milestone = on_delivery_milestone, .interrupt = on_delivery,
+	};
+	struct machine_config cfg;
+	char err[512];
+
+	memset(s, 0, sizeof(*s));
+	for (int i = 0; i < MILESTONE_COUNT; i++)
+		s->ms_icount[i] = UINT64_MAX;
+	config_init(&cfg);
+	cfg.bios = tu_build_path(rom);         /* kept by cfg */
+	cfg.serial = "none";
+	s->m = machine_new(&cfg, NULL, err, sizeof(err));
+	cr_assert(s->m, "%s", err);
+	if (compat)
+		machine_set_compat(s->m, compat);
+	cr_assert_geq(machine_add_hooks(s->m, &h), 0);
+	cr_assert_eq(machine_run(s->m, NULL), MACHINE_STOP_EXIT);
+	cr_expect_eq(machine_exit_value(s->m), 0);
+	cr_expect_neq(s->ms_icount[MILESTONE_EXIT], UINT64_MAX);
+	cr_assert_eq(s->nhard, 2, "%d hardware interrupts", s->nhard);
+}
+
+/* IRQ0 enters the shadow copy of the firmware, which never ran from there
+ * before and leaves it with its first instruction; after INT 19h, IRQ1
+ * enters 0:7C00, which exits with its second. Each milestone is that
+ * delivery, stamped with its icount, the handler's first instruction next:
+ * the machine has to look after a delivery, not only after an instruction. */
+Test(machine, shadow_done_and_mbr_at_irq_deliveries, .timeout = 30)
+{
+	struct delivery_seen s;
+
+	run_fw_irq("tests/guests/fw_irq.rom", 0, &s);
+	cr_expect_eq(s.hard[0].vector, 0x08);
+	cr_expect(s.hard[0].target >= 0xF0000 && s.hard[0].target < 0x100000, "IRQ0 at 0x%x",
+		  s.hard[0].target);
+	cr_expect_eq(s.ms_icount[MILESTONE_SHADOW_DONE], s.hard[0].icount, "shadow-done at %llu",
+		     (unsigned long long)s.ms_icount[MILESTONE_SHADOW_DONE]);
+	cr_expect_eq(s.ms_next[MILESTONE_SHADOW_DONE], s.hard[0].target);
+	cr_expect_gt(s.ms_icount[MILESTONE_SHADOW_DONE], s.ms_icount[MILESTONE_PAM_UNLOCK]);
+
+	cr_expect_eq(s.hard[1].vector, 0x09);
+	cr_expect_eq(s.hard[1].target, 0x7C00);
+	cr_expect_lt(s.ms_icount[MILESTONE_INT19], s.hard[1].icount);
+	cr_expect_eq(s.ms_icount[MILESTONE_MBR], s.hard[1].icount, "mbr at %llu",
+		     (unsigned long long)s.ms_icount[MILESTONE_MBR]);
+	cr_expect_eq(s.ms_next[MILESTONE_MBR], 0x7C00);
+	cr_expect_eq(machine_milestone_icount(s.m, MILESTONE_MBR), s.hard[1].icount);
+	machine_free(s.m);
+}
+
+/* With the 8259 based at 0x18, IRQ1 is vector 0x19: one hardware delivery
+ * is int19 and, as its handler is at 0:7C00, the mbr too. */
+Test(machine, hardware_int19_into_0x7c00_is_also_the_mbr, .timeout = 30)
+{
+	struct delivery_seen s;
+
+	run_fw_irq("tests/guests/fw_irq-hard19.rom", 0, &s);
+	cr_expect_eq(s.hard[0].vector, 0x18);
+	cr_expect_eq(s.ms_icount[MILESTONE_SHADOW_DONE], s.hard[0].icount);
+	cr_expect_eq(s.hard[1].vector, 0x19);
+	cr_expect_eq(s.hard[1].target, 0x7C00);
+	cr_expect_eq(s.ms_icount[MILESTONE_INT19], s.hard[1].icount);
+	cr_expect_eq(s.ms_icount[MILESTONE_MBR], s.hard[1].icount, "mbr at %llu",
+		     (unsigned long long)s.ms_icount[MILESTONE_MBR]);
+	cr_expect_eq(s.ms_next[MILESTONE_MBR], 0x7C00);
+	machine_free(s.m);
+}
+
+/* Format 1 had no shadow-done and looked for the jump to 0:7C00 only after
+ * an instruction retired: a format-1 replay of this boot reports neither. */
+Test(machine, compat_1_looks_for_the_mbr_only_after_instructions, .timeout = 30)
+{
+	struct delivery_seen s;
+
+	run_fw_irq("tests/guests/fw_irq.rom", 1, &s);
+	cr_expect_neq(s.ms_icount[MILESTONE_INT19], UINT64_MAX);
+	cr_expect_eq(s.ms_icount[MILESTONE_SHADOW_DONE], UINT64_MAX);
+	cr_expect_eq(s.ms_icount[MILESTONE_MBR], UINT64_MAX);
+	machine_free(s.m);
 }

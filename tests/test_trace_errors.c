@@ -237,9 +237,9 @@ struct crafted {
 	size_t size;
 };
 
-static struct crafted craft(const uint8_t *rec, size_t len, uint32_t nevents,
-			    const uint64_t *frame_chains, const uint64_t *final_chains,
-			    uint64_t seen)
+static struct crafted craft_version(uint32_t version, const uint8_t *rec, size_t len,
+				    uint32_t nevents, const uint64_t *frame_chains,
+				    const uint64_t *final_chains, uint64_t seen)
 {
 	struct trace_frame_info f;
 	struct trace_footer ft;
@@ -251,6 +251,9 @@ static struct crafted craft(const uint8_t *rec, size_t len, uint32_t nevents,
 
 	bytebuf_init(&b);
 	trace_header_encode(trace_synth_header(), &b);
+	cr_assert(!b.oom);
+	le_put32(b.data + 8, version);
+	le_put64(b.data + b.len - 8, XXH3_64bits(b.data, b.len - 8));
 	cs = ZSTD_compress(z, bound, rec, len, 1);
 	cr_assert(!ZSTD_isError(cs));
 	memset(&f, 0, sizeof(f));
@@ -287,6 +290,14 @@ static struct crafted craft(const uint8_t *rec, size_t len, uint32_t nevents,
 	c.data = b.data;
 	c.size = b.len;
 	return c;
+}
+
+static struct crafted craft(const uint8_t *rec, size_t len, uint32_t nevents,
+			    const uint64_t *frame_chains, const uint64_t *final_chains,
+			    uint64_t seen)
+{
+	return craft_version(TRACE_FORMAT_VERSION, rec, len, nevents, frame_chains, final_chains,
+			     seen);
 }
 
 static void expect_crafted_error(const uint8_t *rec, size_t len, uint32_t nevents, const char *want)
@@ -335,6 +346,74 @@ Test(trace_errors, crafted_records)
 	expect_crafted_error(first_delta, sizeof(first_delta), 1, "bad icount delta");
 	expect_crafted_error(extra, sizeof(extra), 1, "6 bytes after its last event");
 	expect_crafted_error(bad_data_len, sizeof(bad_data_len), 1, "overrun the payload");
+}
+
+/* Reads one crafted record of the given format version: 0 with the event, or
+ * -1 with the error in err. */
+static int read_crafted(uint32_t version, const uint8_t *rec, size_t len, uint32_t nevents,
+			struct trace_event *ev, char *err, size_t errlen)
+{
+	struct crafted c = craft_version(version, rec, len, nevents, NULL, NULL, 1000);
+	struct trace_reader *r;
+	int rc;
+
+	cr_assert_eq(trace_reader_open_mem(&r, c.data, c.size, TRACE_READ_STRICT, err, errlen), 0,
+		     "%s", err);
+	cr_assert_eq(trace_reader_header(r)->format_version, version);
+	while ((rc = trace_reader_next(r, ev)) > 0)
+		;
+	if (rc < 0)
+		snprintf(err, errlen, "%s", trace_reader_error(r));
+	trace_reader_close(r);
+	free(c.data);
+	return rc;
+}
+
+/* What format 2 added to the event kinds (§11) is corrupt in a format-1
+ * file, in both modes, with the offset of the offending record or field.
+ * MMIO writes and milestone id 3 were in format 1's encoding already: a
+ * format-1 file may hold them. */
+Test(trace_errors, format_2_events_in_a_format_1_trace)
+{
+	/* tag, icount delta, payload length, payload */
+	static const uint8_t pam_smm[] = { 0x19, 0x00, 0x03, 0x59, 0x00, 0x30,
+					   0x71, 0x00, 0x06, 0x01, 0x80, 0x80, 0x0c, 0x00, 0x00 };
+	static const uint8_t idle[] = { 0x59, 0x00, 0x03, 0x04, 0x05, 0x00 };
+	static const uint8_t mmio[] = { 0x41, 0x00, 0x07, 0x0f, 0xb0, 0x81, 0x80, 0xf7, 0x0f, 0x01 };
+	static const uint8_t shadow_done[] = { 0x61, 0x00, 0x02, 0x03, 0x00 };
+	static const uint8_t serial[] = { 0x59, 0x00, 0x04, 0x00, 0xf8, 0x07, 0x00 };
+	struct trace_event ev;
+	struct crafted c;
+	char err[400];
+
+	/* Format 2 has them all. */
+	cr_expect_eq(read_crafted(2, pam_smm, sizeof(pam_smm), 2, &ev, err, sizeof(err)), 0, "%s",
+		     err);
+	cr_expect_eq(ev.kind, TRACE_EV_SMM);
+	cr_expect_eq(ev.u.smm.smbase, 0x30000);
+	cr_expect_eq(read_crafted(2, idle, sizeof(idle), 1, &ev, err, sizeof(err)), 0, "%s", err);
+	cr_expect_eq(ev.u.input.kind, TRACE_INPUT_IDLE);
+
+	/* Format 1 has none of these two. */
+	c = craft_version(1, pam_smm, sizeof(pam_smm), 2, NULL, NULL, 1000);
+	expect_error(c.data, c.size, "frame 0, event 1, uncompressed byte 6: event SMM (kind 14) "
+		     "is not in format version 1");
+	free(c.data);
+	c = craft_version(1, idle, sizeof(idle), 1, NULL, NULL, 1000);
+	expect_error(c.data, c.size, "frame 0, event 0, uncompressed byte 3: input kind 4 (idle) "
+		     "is not in format version 1");
+	free(c.data);
+
+	/* But it has the rest: the other input kinds, MMIO writes, milestone 3. */
+	cr_expect_eq(read_crafted(1, serial, sizeof(serial), 1, &ev, err, sizeof(err)), 0, "%s",
+		     err);
+	cr_expect_eq(ev.u.input.kind, TRACE_INPUT_SERIAL);
+	cr_expect_eq(read_crafted(1, mmio, sizeof(mmio), 1, &ev, err, sizeof(err)), 0, "%s", err);
+	cr_expect(ev.kind == TRACE_EV_IO && ev.u.io.mmio && ev.u.io.size == 8);
+	cr_expect_eq(ev.u.io.addr, 0xfee000b0);
+	cr_expect_eq(read_crafted(1, shadow_done, sizeof(shadow_done), 1, &ev, err, sizeof(err)), 0,
+		     "%s", err);
+	cr_expect_eq(ev.u.milestone.id, TRACE_MS_SHADOW_DONE);
 }
 
 /* With every event stored, the reader recomputes the chains and catches a

@@ -9,11 +9,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <xxhash.h>
 
 #include "cpu/cpu.h"
 #include "machine/machine.h"
 #include "machine/state.h"
 #include "mem/mem.h"
+#include "replay/bytebuf.h"
+#include "replay/trace_reader.h"
+#include "replay/trace_writer.h"
 #include "tests/testutil.h"
 
 #define SEABIOS "/usr/share/seabios/bios.bin"
@@ -295,4 +299,113 @@ Test(trace_v2, diff_across_format_versions_compares_common_events, .timeout = 12
 	unlink(tpath);
 	free(v1);
 	free(demo);
+}
+
+/* Rewrites the checked-in format-1 testfw trace to path, still as format 1,
+ * with extra (if not NULL) inserted after its first `after` events. The
+ * writer chains extra like any other event, so the file is consistent in
+ * every checksum and chain: only its format version does not have extra. */
+static void rewrite_testfw_v1(const char *path, uint64_t after, const struct trace_event *extra)
+{
+	char *src = tu_src_path("tests/data/traces/testfw-v1.trace");
+	struct trace_reader *r;
+	struct trace_writer *w;
+	struct trace_event ev;
+	char err[400];
+	uint64_t i = 0;
+	uint8_t *d;
+	size_t n;
+	uint32_t hlen;
+	int rc;
+
+	cr_assert_eq(trace_reader_open(&r, src, TRACE_READ_STRICT, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(trace_reader_header(r)->format_version, 1);
+	cr_assert_eq(trace_writer_open(&w, path, trace_reader_header(r), NULL, err, sizeof(err)), 0,
+		     "%s", err);
+	while ((rc = trace_reader_next(r, &ev)) > 0) {
+		if (extra && i++ == after)
+			cr_assert_eq(trace_write_event(w, extra), 0, "%s", trace_writer_error(w));
+		cr_assert_eq(trace_write_event(w, &ev), 0, "%s", trace_writer_error(w));
+	}
+	cr_assert_eq(rc, 0, "%s", trace_reader_error(r));
+	cr_assert_eq(trace_writer_finish(w, trace_reader_footer(r)->final_icount), 0, "%s",
+		     trace_writer_error(w));
+	trace_writer_free(w);
+	trace_reader_close(r);
+	free(src);
+	/* The writer writes the current format version: make it 1 again. */
+	d = tu_read_file(path, &n);
+	cr_assert_not_null(d);
+	hlen = le_get32(d + 12);
+	le_put32(d + 8, 1);
+	le_put64(d + hlen - 8, XXH3_64bits(d, hlen - 8));
+	cr_assert_eq(tu_write_file(path, d, n), 0);
+	free(d);
+}
+
+/* Runs lockstep with args; expects exit status 2 and, as the last line on
+ * stderr, one error naming the offset and what is wrong; and stdout to end
+ * with out_end unless that is NULL. */
+static void expect_refused(const char *const *args, const char *what, const char *out_end)
+{
+	struct run_result r = tu_run(args);
+	const char *line;
+
+	cr_expect_eq(r.status, 2, "lockstep %s: status %d: %s%s", args[0], r.status, r.out, r.err);
+	line = strstr(r.err, ": offset ");
+	cr_expect(line && strstr(line, what) && strchr(line, '\n') == r.err + strlen(r.err) - 1,
+		  "lockstep %s: one line naming the offset and '%s': %s", args[0], what, r.err);
+	if (out_end) {
+		size_t n = strlen(r.out), k = strlen(out_end);
+		cr_expect(n >= k && !strcmp(r.out + n - k, out_end), "lockstep %s: %s", args[0],
+			  r.out);
+	}
+	tu_run_free(&r);
+}
+
+/* Format 1 had no SMM events and no idle input (docs/trace-format.md §11): a
+ * format-1 trace that holds one is corrupt, for replay and trace show/stats
+ * as any other bad event. The same rewrite without the extra event replays. */
+Test(trace_v2, format_1_trace_with_a_format_2_event_is_refused)
+{
+	char *dir = tu_build_path("pc-bios/testfw");
+	char tpath[] = "/tmp/ls-v1bad-XXXXXX";
+	int fd = mkstemp(tpath);
+	struct trace_event smm = { TRACE_EV_SMM, 0, { .smm = { 1, 0x30000, 0xf000, 0xfff0 } } };
+	struct trace_event idle = {
+		TRACE_EV_INPUT, 0, { .input = { TRACE_INPUT_IDLE, 1000, 0, NULL } }
+	};
+	struct run_result r;
+
+	cr_assert_geq(fd, 0);
+	close(fd);
+	setenv("LOCKSTEP_FIRMWARE_PATH", dir, 1);
+	rewrite_testfw_v1(tpath, 0, NULL);
+	r = tu_run((const char *[]){ "replay", tpath, NULL });
+	cr_expect_eq(r.status, 0, "control: %s", r.err);
+	cr_expect(strstr(r.err, "verified 1 checkpoints"), "control: %s", r.err);
+	tu_run_free(&r);
+
+	/* After ROM_LOAD, ROM_RESET and the reset and reset-vector milestones,
+	 * at icount 0: show prints those four, then the error. */
+	rewrite_testfw_v1(tpath, 4, &smm);
+	expect_refused((const char *[]){ "replay", tpath, NULL },
+		       "event 4, uncompressed byte 27: event SMM (kind 14) is not in format version 1",
+		       NULL);
+	expect_refused((const char *[]){ "trace", "show", tpath, NULL },
+		       "event SMM (kind 14) is not in format version 1",
+		       "0 MILESTONE boot=0 name=reset\n0 MILESTONE boot=0 name=reset-vector\n");
+	expect_refused((const char *[]){ "trace", "stats", tpath, NULL },
+		       "event SMM (kind 14) is not in format version 1", NULL);
+
+	rewrite_testfw_v1(tpath, 4, &idle);
+	expect_refused((const char *[]){ "replay", tpath, NULL },
+		       "input kind 4 (idle) is not in format version 1", NULL);
+	expect_refused((const char *[]){ "trace", "show", tpath, NULL },
+		       "input kind 4 (idle) is not in format version 1", NULL);
+	expect_refused((const char *[]){ "trace", "stats", tpath, NULL },
+		       "input kind 4 (idle) is not in format version 1", NULL);
+	unsetenv("LOCKSTEP_FIRMWARE_PATH");
+	unlink(tpath);
+	free(dir);
 }
