@@ -112,8 +112,11 @@ int cpu_tlb_load(struct cpu *c, const uint8_t *buf, size_t len)
 
 void cpu_tlb_drop_write_ptrs(struct cpu *c)
 {
+	/* Every checkpoint comes here; a dozen entries have a pointer. */
 	for (unsigned k = 0; k < TLB_SIZE; k++) {
 		struct tlb_entry *e = &c->tlb[k];
+		if (!e->host_w)
+			continue;
 		e->host_w = NULL;
 		tlb_set_fast(e);
 	}

@@ -16,6 +16,8 @@
 #define XXH_STATIC_LINKING_ONLY
 #include <xxhash.h>
 
+#include "mem/bulk_hash.h"
+
 #include "cpu/cpu.h"
 #include "machine/acpi_pm.h"
 #include "machine/clock.h"
@@ -44,7 +46,7 @@ uint64_t machine_hash_cpu(struct machine *m)
 {
 	uint8_t buf[CPU_STATE_SIZE];
 	size_t n = cpu_state_save(m->cpu, buf, sizeof(buf));
-	return XXH3_64bits(buf, n);
+	return bulk_hash64(buf, n);
 }
 
 uint64_t machine_hash_ram(struct machine *m)
@@ -262,7 +264,7 @@ int machine_snapshot_save(struct machine *m, uint8_t **out, size_t *len, char *e
 	total = SNAP_HEAD + ncpu + ndev + csize;
 	cpu_tlb_save(m->cpu, buf + total);
 	total += ntlb;
-	put_le(buf + total, XXH3_64bits(buf, total), 8);
+	put_le(buf + total, bulk_hash64(buf, total), 8);
 	*out = buf;
 	*len = total + 8;
 	return 0;
@@ -321,7 +323,7 @@ int machine_snapshot_load(struct machine *m, const uint8_t *buf, size_t len, cha
 			 len);
 		return -1;
 	}
-	if (!snap_checksum_ok(get_le(buf + len - 8, 8), XXH3_64bits(buf, len - 8))) {
+	if (!snap_checksum_ok(get_le(buf + len - 8, 8), bulk_hash64(buf, len - 8))) {
 		snprintf(err, errlen, "offset %zu: snapshot checksum mismatch", len - 8);
 		return -1;
 	}

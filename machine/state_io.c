@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <xxhash.h>
+#include "mem/bulk_hash.h"
 
 int state_io_init_hash(struct state_io *s)
 {
@@ -44,7 +44,7 @@ uint64_t state_io_digest(struct state_io *s)
 {
 	if (s->mode != STATE_IO_HASH || s->error)
 		return 0;
-	return XXH3_64bits(s->buf, s->len);
+	return bulk_hash64(s->buf, s->len);
 }
 
 void state_io_release(struct state_io *s)
@@ -149,22 +149,15 @@ void state_io_bytes(struct state_io *s, void *p, size_t n)
 	io_raw(s, p, n);
 }
 
-static inline __attribute__((always_inline)) void io_uint(struct state_io *s, uint64_t *v,
-							   int bytes)
+/* The inline fields' way out (machine/state_io.h): LOAD, or no room. */
+void state_io_uint_slow(struct state_io *s, uint64_t *v, int bytes)
 {
 	uint8_t b[8];
 
 	if (s->mode != STATE_IO_LOAD) {
-		/* HASH, SAVE: straight into the buffer (every field of every
-		 * checkpoint's device hash comes through here). */
-		uint64_t x = *v;
-		uint8_t *p;
-
 		if (s->error || (s->cap - s->len < (size_t)bytes && grow(s, (size_t)bytes)))
 			return;
-		p = s->buf + s->len;
-		for (int i = 0; i < bytes; i++)
-			p[i] = (uint8_t)(x >> (8 * i));
+		state_io_put_le(s->buf + s->len, *v, bytes);
 		s->len += (size_t)bytes;
 		return;
 	}
@@ -174,47 +167,7 @@ static inline __attribute__((always_inline)) void io_uint(struct state_io *s, ui
 		*v |= (uint64_t)b[i] << (8 * i);
 }
 
-void state_io_u8(struct state_io *s, uint8_t *v)
-{
-	uint64_t x = *v;
-	io_uint(s, &x, 1);
-	*v = (uint8_t)x;
-}
-
-void state_io_u16(struct state_io *s, uint16_t *v)
-{
-	uint64_t x = *v;
-	io_uint(s, &x, 2);
-	*v = (uint16_t)x;
-}
-
-void state_io_u32(struct state_io *s, uint32_t *v)
-{
-	uint64_t x = *v;
-	io_uint(s, &x, 4);
-	*v = (uint32_t)x;
-}
-
-void state_io_u64(struct state_io *s, uint64_t *v)
-{
-	io_uint(s, v, 8);
-}
-
-void state_io_i64(struct state_io *s, int64_t *v)
-{
-	uint64_t x = (uint64_t)*v;
-	io_uint(s, &x, 8);
-	*v = (int64_t)x;
-}
-
-void state_io_int(struct state_io *s, int *v)
-{
-	uint64_t x = (uint32_t)*v;
-	io_uint(s, &x, 4);
-	*v = (int)(int32_t)(uint32_t)x;
-}
-
-void state_io_tag(struct state_io *s, const char *name)
+void state_io_tag_slow(struct state_io *s, const char *name)
 {
 	uint8_t b[8] = { 0 };
 	uint8_t want[8] = { 0 };

@@ -48,16 +48,71 @@ void state_io_release(struct state_io *s);
 uint8_t *state_io_take(struct state_io *s, size_t *len);
 
 void state_io_bytes(struct state_io *s, void *p, size_t n);
-void state_io_u8(struct state_io *s, uint8_t *v);
-void state_io_u16(struct state_io *s, uint16_t *v);
-void state_io_u32(struct state_io *s, uint32_t *v);
-void state_io_u64(struct state_io *s, uint64_t *v);
-void state_io_i64(struct state_io *s, int64_t *v);
+
+/* The fixed-width fields below are inline: a checkpoint hashes every
+ * device's fields, hundreds of times in a boot, and appending to the
+ * buffer costs less than a call. Loading, a full buffer and errors go
+ * through these (out of line). */
+void state_io_uint_slow(struct state_io *s, uint64_t *v, int bytes);
+void state_io_tag_slow(struct state_io *s, const char *name);
+
+/* HASH, SAVE with room for n more bytes and no error: the bytes' place. */
+static inline uint8_t *state_io_room(struct state_io *s, size_t n)
+{
+	if (__builtin_expect(s->mode == STATE_IO_LOAD || s->error || s->cap - s->len < n, 0))
+		return NULL;
+	s->len += n;
+	return s->buf + s->len - n;
+}
+
+static inline void state_io_put_le(uint8_t *p, uint64_t x, int bytes)
+{
+	for (int i = 0; i < bytes; i++)
+		p[i] = (uint8_t)(x >> (8 * i));
+}
+
+#define STATE_IO_UINT(name, type, bytes, cast_in, cast_out)        \
+	static inline void name(struct state_io *s, type *v)      \
+	{                                                          \
+		uint8_t *p = state_io_room(s, bytes);              \
+		uint64_t x;                                        \
+		if (p) {                                           \
+			state_io_put_le(p, cast_in(*v), bytes);    \
+			return;                                    \
+		}                                                  \
+		x = cast_in(*v);                                   \
+		state_io_uint_slow(s, &x, bytes);                  \
+		*v = cast_out(x);                                  \
+	}
+
+#define STATE_IO_AS_U64(v) ((uint64_t)(v))
+#define STATE_IO_INT_IN(v) ((uint64_t)(uint32_t)(v))
+STATE_IO_UINT(state_io_u8, uint8_t, 1, STATE_IO_AS_U64, (uint8_t))
+STATE_IO_UINT(state_io_u16, uint16_t, 2, STATE_IO_AS_U64, (uint16_t))
+STATE_IO_UINT(state_io_u32, uint32_t, 4, STATE_IO_AS_U64, (uint32_t))
+STATE_IO_UINT(state_io_u64, uint64_t, 8, STATE_IO_AS_U64, (uint64_t))
+STATE_IO_UINT(state_io_i64, int64_t, 8, STATE_IO_AS_U64, (int64_t))
 /* An int stored as 32 bits (two's complement). */
-void state_io_int(struct state_io *s, int *v);
+STATE_IO_UINT(state_io_int, int, 4, STATE_IO_INT_IN, (int)(int32_t)(uint32_t))
+#undef STATE_IO_AS_U64
+#undef STATE_IO_INT_IN
+#undef STATE_IO_UINT
+
 /* A section tag: saved as given, checked on load (catches misaligned or
  * foreign data early, with the section's name in the message). */
-void state_io_tag(struct state_io *s, const char *name);
+static inline void state_io_tag(struct state_io *s, const char *name)
+{
+	uint8_t *p = state_io_room(s, 8);
+
+	if (!p) {
+		state_io_tag_slow(s, name);
+		return;
+	}
+	for (int i = 0, end = 0; i < 8; i++) {
+		end = end || !name[i];
+		p[i] = end ? 0 : (uint8_t)name[i];
+	}
+}
 
 /* LOAD: fail with "bad <what>" unless ok. No effect in other modes. */
 void state_io_check(struct state_io *s, int ok, const char *what);

@@ -105,7 +105,8 @@ struct mem {
 	/* Dirty-page tracking of main RAM for incremental hashing (mem/ram_hash.c);
 	 * NULL until mem_dirty_enable. */
 	uint64_t *dirty_bits;       /* one bit per RAM page: written since the last hash */
-	uint8_t *page_hash;         /* XXH3-64 of each RAM page, little-endian */
+	uint64_t *page_hash;        /* XXH3-64 of each RAM page ^ zero_page_hash */
+	uint64_t zero_page_hash;    /* XXH3-64 of 4 KiB of zeroes */
 	uint64_t ram_hash_sum;      /* the combined hash over page_hash */
 
 	mem_log_fn log;

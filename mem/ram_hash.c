@@ -16,21 +16,26 @@
 #include <string.h>
 
 /* Inlined: a page's term hashes 8 bytes, where a library call costs more
- * than the hash (same algorithm, same values). Whole pages still go to
- * the library's XXH3_64bits, as before. */
+ * than the hash (same algorithm, same values). Whole pages go to
+ * bulk_hash64. */
 #define XXH_INLINE_ALL
 #include <xxhash.h>
-#undef XXH3_64bits
-XXH64_hash_t XXH3_64bits(const void *input, size_t length);
 
-/* The 8 bytes of a page's hash, little-endian. */
-static void put_page_hash(uint8_t *ph, uint64_t h)
+#include "mem/bulk_hash.h"
+
+/*
+ * Each page's hash is kept XORed with the zero page's, so the table starts
+ * as calloc's zeroes (pages the kernel maps lazily: the first hash touches
+ * only the table entries of pages written, not 256 KiB for 128 MiB of RAM).
+ */
+static uint64_t get_page_hash(const struct mem *m, uint64_t pg)
 {
-	uint8_t b[8];
+	return m->page_hash[pg] ^ m->zero_page_hash;
+}
 
-	for (int i = 0; i < 8; i++)
-		b[i] = (uint8_t)(h >> (8 * i));
-	memcpy(ph, b, 8);
+static void set_page_hash(struct mem *m, uint64_t pg, uint64_t h)
+{
+	m->page_hash[pg] = h ^ m->zero_page_hash;
 }
 
 static uint64_t ram_pages(const struct mem *m)
@@ -38,10 +43,17 @@ static uint64_t ram_pages(const struct mem *m)
 	return m->ram_size >> MEM_PAGE_SHIFT;
 }
 
-/* A page's term in the RAM hash: its hash keyed by its index. */
-static uint64_t page_term(uint64_t pg, const uint8_t *ph)
+/* A page's hash as the 8 bytes (little-endian) its term hashes. */
+static inline void page_hash_bytes(uint8_t b[8], uint64_t h)
 {
-	return XXH3_64bits_withSeed(ph, 8, pg);
+	for (int i = 0; i < 8; i++)
+		b[i] = (uint8_t)(h >> (8 * i));
+}
+
+/* A page's term in the RAM hash: its hash's bytes keyed by its index. */
+static inline uint64_t page_term(uint64_t pg, const uint8_t b[8])
+{
+	return XXH3_64bits_withSeed(b, 8, pg);
 }
 
 int mem_dirty_enable(struct mem *m)
@@ -61,23 +73,18 @@ int mem_dirty_enable(struct mem *m)
  * their hash is the zero page's; only marked pages are read. */
 static int page_hash_init(struct mem *m)
 {
-	uint64_t n = ram_pages(m), zh;
+	uint64_t n = ram_pages(m);
 	static const uint8_t zero[MEM_PAGE_SIZE];
+	uint8_t zb[8];
 
-	m->page_hash = calloc(n ? n : 1, 8);
+	m->page_hash = calloc(n ? n : 1, sizeof(uint64_t));
 	if (!m->page_hash)
 		return -ENOMEM;
-	zh = XXH3_64bits(zero, sizeof(zero));
+	m->zero_page_hash = bulk_hash64(zero, sizeof(zero));
+	page_hash_bytes(zb, m->zero_page_hash);
 	m->ram_hash_sum = 0;
-	if (n) {
-		uint8_t zb[8];
-
-		put_page_hash(zb, zh);
-		for (uint64_t pg = 0; pg < n; pg++) {
-			memcpy(m->page_hash + pg * 8, zb, 8);
-			m->ram_hash_sum += page_term(pg, zb);
-		}
-	}
+	for (uint64_t pg = 0; pg < n; pg++)
+		m->ram_hash_sum += page_term(pg, zb);
 	return 0;
 }
 
@@ -103,25 +110,46 @@ uint64_t mem_dirty_count(const struct mem *m)
 	return c;
 }
 
+/* Rehash the marked pages of one word of dirty bits and clear them. */
+static void rehash_word(struct mem *m, uint64_t w)
+{
+	uint64_t bits = m->dirty_bits[w];
+
+	m->dirty_bits[w] = 0;
+	while (bits) {
+		uint64_t pg = w * 64 + (uint64_t)__builtin_ctzll(bits);
+		uint64_t h = bulk_hash64(m->ram + (pg << MEM_PAGE_SHIFT), MEM_PAGE_SIZE);
+		uint8_t b[8];
+
+		bits &= bits - 1;
+		page_hash_bytes(b, get_page_hash(m, pg));
+		m->ram_hash_sum -= page_term(pg, b);
+		set_page_hash(m, pg, h);
+		page_hash_bytes(b, h);
+		m->ram_hash_sum += page_term(pg, b);
+	}
+}
+
 uint64_t mem_ram_hash(struct mem *m)
 {
-	uint64_t n = ram_pages(m);
+	uint64_t nw = (ram_pages(m) + 63) / 64, w = 0;
+	const uint64_t *d;
 
 	if ((!m->dirty_bits && mem_dirty_enable(m)) || (!m->page_hash && page_hash_init(m)))
 		return 0;
-	for (uint64_t w = 0; w < (n + 63) / 64; w++) {
-		uint64_t bits = m->dirty_bits[w];
-		m->dirty_bits[w] = 0;
-		while (bits) {
-			uint64_t pg = w * 64 + (uint64_t)__builtin_ctzll(bits);
-			uint64_t h = XXH3_64bits(m->ram + (pg << MEM_PAGE_SHIFT), MEM_PAGE_SIZE);
-			uint8_t *ph = m->page_hash + pg * 8;
-			bits &= bits - 1;
-			m->ram_hash_sum -= page_term(pg, ph);
-			put_page_hash(ph, h);
-			m->ram_hash_sum += page_term(pg, ph);
-		}
+	/* A checkpoint finds a dozen marked pages among tens of thousands:
+	 * skip clean runs of 8 words (512 pages) at a time. */
+	d = m->dirty_bits;
+	for (; w + 8 <= nw; w += 8) {
+		if (!(d[w] | d[w + 1] | d[w + 2] | d[w + 3] | d[w + 4] | d[w + 5] | d[w + 6] | d[w + 7]))
+			continue;
+		for (uint64_t k = w; k < w + 8; k++)
+			if (d[k])
+				rehash_word(m, k);
 	}
+	for (; w < nw; w++)
+		if (d[w])
+			rehash_word(m, w);
 	return m->ram_hash_sum;
 }
 

@@ -10,7 +10,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <xxhash.h>
+
+#include "mem/bulk_hash.h"
 
 #define BIOS_LOW_MAX (128u << 10)
 #define BIOS_MAX (16u << 20)
@@ -68,7 +69,7 @@ static int blob_add(struct mem *m, const char *name, const void *data, uint64_t 
 	b->addr = addr;
 	b->region = region;
 	b->offset = offset;
-	h = XXH3_128bits(b->data, size);
+	h = bulk_hash128(b->data, size);
 	b->hash_high = h.high64;
 	b->hash_low = h.low64;
 	m->nroms++;

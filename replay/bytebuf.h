@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "replay/varint.h"
+
 struct bytebuf {
 	uint8_t *data;
 	size_t len;
@@ -21,15 +23,15 @@ void bytebuf_init(struct bytebuf *b);
 /* Frees the storage and returns to the empty state. */
 void bytebuf_free(struct bytebuf *b);
 /* Empties the buffer, keeping its storage (and clearing oom). */
-void bytebuf_clear(struct bytebuf *b);
+static inline void bytebuf_clear(struct bytebuf *b)
+{
+	b->len = 0;
+	b->oom = 0;
+}
+
 /* Makes room for n more bytes; returns 0, or -1 (and sets oom). */
 int bytebuf_reserve(struct bytebuf *b, size_t n);
 
-void bytebuf_put(struct bytebuf *b, const void *p, size_t n);
-void bytebuf_put_u8(struct bytebuf *b, uint8_t v);
-void bytebuf_put_le32(struct bytebuf *b, uint32_t v);
-void bytebuf_put_le64(struct bytebuf *b, uint64_t v);
-void bytebuf_put_uvar(struct bytebuf *b, uint64_t v);
 void bytebuf_put_svar(struct bytebuf *b, int64_t v);
 /* A varint length followed by the bytes. */
 void bytebuf_put_lenbytes(struct bytebuf *b, const void *p, size_t n);
@@ -55,6 +57,67 @@ static inline void le_put64(uint8_t *p, uint64_t v)
 {
 	for (int i = 0; i < 8; i++)
 		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/*
+ * The appends are inline: recording runs several per event. Each makes
+ * room (the common case, enough room, without a call) and then writes in
+ * place. After a failed allocation they do nothing (oom is sticky).
+ */
+static inline int bytebuf_room(struct bytebuf *b, size_t n)
+{
+	if (__builtin_expect(!b->oom && n <= b->cap - b->len, 1))
+		return 0;
+	return bytebuf_reserve(b, n);
+}
+
+static inline void bytebuf_put(struct bytebuf *b, const void *p, size_t n)
+{
+	if (!n || bytebuf_room(b, n))
+		return;
+	__builtin_memcpy(b->data + b->len, p, n);
+	b->len += n;
+}
+
+static inline void bytebuf_put_u8(struct bytebuf *b, uint8_t v)
+{
+	if (bytebuf_room(b, 1))
+		return;
+	b->data[b->len++] = v;
+}
+
+static inline void bytebuf_put_le32(struct bytebuf *b, uint32_t v)
+{
+	if (bytebuf_room(b, 4))
+		return;
+	le_put32(b->data + b->len, v);
+	b->len += 4;
+}
+
+static inline void bytebuf_put_le64(struct bytebuf *b, uint64_t v)
+{
+	if (bytebuf_room(b, 8))
+		return;
+	le_put64(b->data + b->len, v);
+	b->len += 8;
+}
+
+/* LEB128 at p, which has room for VARINT_MAX_LEN bytes; the end. */
+static inline uint8_t *bytebuf_uvar_at(uint8_t *p, uint64_t v)
+{
+	while (v >= 0x80) {
+		*p++ = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	*p++ = (uint8_t)v;
+	return p;
+}
+
+static inline void bytebuf_put_uvar(struct bytebuf *b, uint64_t v)
+{
+	if (bytebuf_room(b, VARINT_MAX_LEN))
+		return;
+	b->len = (size_t)(bytebuf_uvar_at(b->data + b->len, v) - b->data);
 }
 
 #endif

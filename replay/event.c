@@ -201,76 +201,96 @@ static unsigned log2_size(uint8_t s)
 	return s == 8 ? 3 : s == 4 ? 2 : s == 2 ? 1 : 0;
 }
 
-void trace_event_encode_payload(const struct trace_event *ev, struct bytebuf *b)
+/* The most bytes a payload takes besides its data bytes: a checkpoint's
+ * ten 64-bit hashes; every other kind has at most five varints. */
+#define PAYLOAD_FIXED_MAX 80
+
+static uint8_t *put_le64_at(uint8_t *p, uint64_t v)
+{
+	le_put64(p, v);
+	return p + 8;
+}
+
+static uint8_t *put_bytes_at(uint8_t *p, const uint8_t *data, uint32_t len)
+{
+	p = bytebuf_uvar_at(p, len);
+	if (len)
+		memcpy(p, data, len);
+	return p + len;
+}
+
+/* The payload at p, which has room for PAYLOAD_FIXED_MAX bytes plus the
+ * event's data bytes; returns the end. Recording encodes every event here
+ * (several fields each), so the room is made once, by the caller. */
+static uint8_t *encode_payload_at(const struct trace_event *ev, uint8_t *p)
 {
 	switch (ev->kind) {
 	case TRACE_EV_ROM_LOAD:
-		bytebuf_put_uvar(b, ev->u.rom_load.blob);
-		bytebuf_put_uvar(b, ev->u.rom_load.addr);
-		bytebuf_put_uvar(b, ev->u.rom_load.size);
-		break;
+		p = bytebuf_uvar_at(p, ev->u.rom_load.blob);
+		p = bytebuf_uvar_at(p, ev->u.rom_load.addr);
+		return bytebuf_uvar_at(p, ev->u.rom_load.size);
 	case TRACE_EV_ROM_RESET:
-		bytebuf_put_uvar(b, ev->u.rom_reset.boot);
-		bytebuf_put_uvar(b, ev->u.rom_reset.nblobs);
-		break;
+		p = bytebuf_uvar_at(p, ev->u.rom_reset.boot);
+		return bytebuf_uvar_at(p, ev->u.rom_reset.nblobs);
 	case TRACE_EV_PAM:
-		bytebuf_put_uvar(b, ev->u.pam.reg);
-		bytebuf_put_uvar(b, ev->u.pam.old_val);
-		bytebuf_put_uvar(b, ev->u.pam.new_val);
-		break;
+		p = bytebuf_uvar_at(p, ev->u.pam.reg);
+		p = bytebuf_uvar_at(p, ev->u.pam.old_val);
+		return bytebuf_uvar_at(p, ev->u.pam.new_val);
 	case TRACE_EV_SMRAM:
-		bytebuf_put_uvar(b, ev->u.smram.old_val);
-		bytebuf_put_uvar(b, ev->u.smram.new_val);
-		break;
+		p = bytebuf_uvar_at(p, ev->u.smram.old_val);
+		return bytebuf_uvar_at(p, ev->u.smram.new_val);
 	case TRACE_EV_SYSTEM_RESET:
-		bytebuf_put_uvar(b, ev->u.system_reset.cause);
-		break;
+		return bytebuf_uvar_at(p, ev->u.system_reset.cause);
 	case TRACE_EV_CPU_MODE:
-		bytebuf_put_uvar(b, ev->u.cpu_mode.old_cr0);
-		bytebuf_put_uvar(b, ev->u.cpu_mode.new_cr0);
-		break;
+		p = bytebuf_uvar_at(p, ev->u.cpu_mode.old_cr0);
+		return bytebuf_uvar_at(p, ev->u.cpu_mode.new_cr0);
 	case TRACE_EV_INTERRUPT:
-		bytebuf_put_uvar(b, ev->u.interrupt.vector);
-		bytebuf_put_uvar(b, ev->u.interrupt.kind);
-		bytebuf_put_uvar(b, ev->u.interrupt.cs);
-		bytebuf_put_uvar(b, ev->u.interrupt.eip);
-		bytebuf_put_uvar(b, ev->u.interrupt.has_error ? (uint64_t)ev->u.interrupt.error + 1 : 0);
-		break;
+		p = bytebuf_uvar_at(p, ev->u.interrupt.vector);
+		p = bytebuf_uvar_at(p, ev->u.interrupt.kind);
+		p = bytebuf_uvar_at(p, ev->u.interrupt.cs);
+		p = bytebuf_uvar_at(p, ev->u.interrupt.eip);
+		return bytebuf_uvar_at(p, ev->u.interrupt.has_error ?
+					       (uint64_t)ev->u.interrupt.error + 1 : 0);
 	case TRACE_EV_IO:
-		bytebuf_put_uvar(b, (uint64_t)(ev->u.io.write ? 1 : 0) | (ev->u.io.mmio ? 2 : 0) |
-				 log2_size(ev->u.io.size) << 2);
-		bytebuf_put_uvar(b, ev->u.io.addr);
-		bytebuf_put_uvar(b, ev->u.io.value);
-		break;
+		p = bytebuf_uvar_at(p, (uint64_t)(ev->u.io.write ? 1 : 0) | (ev->u.io.mmio ? 2 : 0) |
+					       log2_size(ev->u.io.size) << 2);
+		p = bytebuf_uvar_at(p, ev->u.io.addr);
+		return bytebuf_uvar_at(p, ev->u.io.value);
 	case TRACE_EV_DEBUG_OUT: case TRACE_EV_SERIAL_OUT:
-		bytebuf_put_uvar(b, ev->u.out.port);
-		bytebuf_put_lenbytes(b, ev->u.out.data, ev->u.out.len);
-		break;
+		p = bytebuf_uvar_at(p, ev->u.out.port);
+		return put_bytes_at(p, ev->u.out.data, ev->u.out.len);
 	case TRACE_EV_INPUT:
-		bytebuf_put_uvar(b, ev->u.input.kind);
-		bytebuf_put_uvar(b, ev->u.input.addr);
-		bytebuf_put_lenbytes(b, ev->u.input.data, ev->u.input.len);
-		break;
+		p = bytebuf_uvar_at(p, ev->u.input.kind);
+		p = bytebuf_uvar_at(p, ev->u.input.addr);
+		return put_bytes_at(p, ev->u.input.data, ev->u.input.len);
 	case TRACE_EV_MILESTONE:
-		bytebuf_put_uvar(b, ev->u.milestone.id);
-		bytebuf_put_uvar(b, ev->u.milestone.boot);
-		break;
+		p = bytebuf_uvar_at(p, ev->u.milestone.id);
+		return bytebuf_uvar_at(p, ev->u.milestone.boot);
 	case TRACE_EV_SMM:
-		bytebuf_put_uvar(b, ev->u.smm.enter ? 1 : 0);
-		bytebuf_put_uvar(b, ev->u.smm.smbase);
-		bytebuf_put_uvar(b, ev->u.smm.cs);
-		bytebuf_put_uvar(b, ev->u.smm.eip);
-		break;
+		p = bytebuf_uvar_at(p, ev->u.smm.enter ? 1 : 0);
+		p = bytebuf_uvar_at(p, ev->u.smm.smbase);
+		p = bytebuf_uvar_at(p, ev->u.smm.cs);
+		return bytebuf_uvar_at(p, ev->u.smm.eip);
 	case TRACE_EV_CHECKPOINT:
-		bytebuf_put_le64(b, ev->u.checkpoint.cpu_hash);
-		bytebuf_put_le64(b, ev->u.checkpoint.ram_hash);
-		bytebuf_put_le64(b, ev->u.checkpoint.dev_hash);
+		p = put_le64_at(p, ev->u.checkpoint.cpu_hash);
+		p = put_le64_at(p, ev->u.checkpoint.ram_hash);
+		p = put_le64_at(p, ev->u.checkpoint.dev_hash);
 		for (int i = 0; i < TRACE_NSTREAMS; i++)
-			bytebuf_put_le64(b, ev->u.checkpoint.chains[i]);
-		break;
+			p = put_le64_at(p, ev->u.checkpoint.chains[i]);
+		return p;
 	default:
-		break;
+		return p;
 	}
+}
+
+void trace_event_encode_payload(const struct trace_event *ev, struct bytebuf *b)
+{
+	size_t data = ev->kind == TRACE_EV_DEBUG_OUT || ev->kind == TRACE_EV_SERIAL_OUT ?
+			      ev->u.out.len : ev->kind == TRACE_EV_INPUT ? ev->u.input.len : 0;
+
+	if (bytebuf_room(b, PAYLOAD_FIXED_MAX + data))
+		return;
+	b->len = (size_t)(encode_payload_at(ev, b->data + b->len) - b->data);
 }
 
 void trace_event_encode_canonical(const struct trace_event *ev, struct bytebuf *b)

@@ -7,8 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <xxhash.h>
 #include <zstd.h>
+
+/* Inlined: the chains hash each event's few bytes twice, where a library
+ * call costs more than the hash (same algorithm, same values). */
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 
 #include "replay/varint.h"
 
@@ -35,8 +39,8 @@ struct trace_writer {
 void trace_writer_options_init(struct trace_writer_options *o)
 {
 	memset(o, 0, sizeof(*o));
-	o->zstd_level = 3;
-	o->frame_bytes = 256 << 10;
+	o->zstd_level = TRACE_WRITER_ZSTD_LEVEL;
+	o->frame_bytes = TRACE_WRITER_FRAME_BYTES;
 	o->frame_events = 65536;
 }
 
@@ -100,9 +104,9 @@ int trace_writer_open(struct trace_writer **out, const char *path,
 	else
 		trace_writer_options_init(&w->opt);
 	if (!w->opt.zstd_level)
-		w->opt.zstd_level = 3;
+		w->opt.zstd_level = TRACE_WRITER_ZSTD_LEVEL;
 	if (!w->opt.frame_bytes)
-		w->opt.frame_bytes = 256 << 10;
+		w->opt.frame_bytes = TRACE_WRITER_FRAME_BYTES;
 	if (!w->opt.frame_events)
 		w->opt.frame_events = 65536;
 	bytebuf_init(&w->frame);
@@ -175,17 +179,6 @@ int trace_writer_flush(struct trace_writer *w)
 	return 0;
 }
 
-/* LEB128 into p (room for VARINT_MAX_LEN bytes); returns the end. */
-static inline uint8_t *put_uvar(uint8_t *p, uint64_t v)
-{
-	while (v >= 0x80) {
-		*p++ = (uint8_t)(v | 0x80);
-		v >>= 7;
-	}
-	*p++ = (uint8_t)v;
-	return p;
-}
-
 /*
  * The per-event path. The payload is encoded once, straight after the
  * canonical prefix (tag, absolute icount) in w->canon, which the chains
@@ -197,7 +190,7 @@ int trace_write_event(struct trace_writer *w, const struct trace_event *ev)
 {
 	uint64_t before[TRACE_NSTREAMS];
 	struct trace_event cp;
-	uint8_t pre[2 * VARINT_MAX_LEN], *q;
+	uint8_t *q;
 	size_t npre, plen;
 	char why[128];
 	int s;
@@ -219,11 +212,13 @@ int trace_write_event(struct trace_writer *w, const struct trace_event *ev)
 		memcpy(before, w->chains.h, sizeof(before));
 
 	/* Canonical encoding: prefix, then the payload. */
-	q = put_uvar(pre, trace_event_tag(ev->kind));
-	q = put_uvar(q, ev->icount);
-	npre = (size_t)(q - pre);
 	bytebuf_clear(&w->canon);
-	bytebuf_put(&w->canon, pre, npre);
+	if (bytebuf_room(&w->canon, 2 * VARINT_MAX_LEN))
+		return fail(w, -ENOMEM, "out of memory%s", "");
+	q = bytebuf_uvar_at(w->canon.data, trace_event_tag(ev->kind));
+	q = bytebuf_uvar_at(q, ev->icount);
+	npre = (size_t)(q - w->canon.data);
+	w->canon.len = npre;
 	trace_event_encode_payload(ev, &w->canon);
 	if (w->canon.oom)
 		return fail(w, -ENOMEM, "out of memory%s", "");
@@ -247,12 +242,12 @@ int trace_write_event(struct trace_writer *w, const struct trace_event *ev)
 		w->prev_icount = ev->icount;
 	}
 	plen = w->canon.len - npre;
-	if (bytebuf_reserve(&w->frame, 3 * VARINT_MAX_LEN + plen))
+	if (bytebuf_room(&w->frame, 3 * VARINT_MAX_LEN + plen))
 		return fail(w, -ENOMEM, "out of memory%s", "");
 	q = w->frame.data + w->frame.len;
-	q = put_uvar(q, trace_event_tag(ev->kind));
-	q = put_uvar(q, ev->icount - w->prev_icount);
-	q = put_uvar(q, plen);
+	q = bytebuf_uvar_at(q, trace_event_tag(ev->kind));
+	q = bytebuf_uvar_at(q, ev->icount - w->prev_icount);
+	q = bytebuf_uvar_at(q, plen);
 	memcpy(q, w->canon.data + npre, plen);
 	w->frame.len = (size_t)(q + plen - w->frame.data);
 	w->prev_icount = ev->icount;

@@ -15,6 +15,7 @@
 #include "machine/machine.h"
 #include "machine/state.h"
 #include "machine/state_io.h"
+#include "mem/bulk_hash.h"
 #include "mem/mem.h"
 #include "replay/chain.h"
 #include "replay/observer.h"
@@ -139,6 +140,68 @@ Test(ram_hash, every_write_path_marks_pages)
 	mem_write(m, 0x9000 + 12, 0, 1);
 	cr_expect_eq(mem_ram_hash(m), h2);
 	mem_free(m);
+}
+
+/* The RAM hash as docs/replay.md defines it, from scratch: the sum over
+ * pages of XXH3-64 (seed = page index) of the page's XXH3-64, 8 bytes LE. */
+static uint64_t ram_hash_by_definition(struct mem *m)
+{
+	const uint8_t *ram = mem_ram_ptr(m);
+	uint64_t sum = 0;
+
+	for (uint64_t pg = 0; pg < mem_ram_size(m) / 4096; pg++) {
+		uint64_t h = XXH3_64bits(ram + pg * 4096, 4096);
+		uint8_t b[8];
+
+		for (int i = 0; i < 8; i++)
+			b[i] = (uint8_t)(h >> (8 * i));
+		sum += XXH3_64bits_withSeed(b, 8, pg);
+	}
+	return sum;
+}
+
+Test(ram_hash, equals_its_definition_wherever_pages_are_written)
+{
+	/* 1280 pages: 20 words of dirty bits, two runs of 8 and a tail of 4. */
+	struct mem *m = mem_new(1280 * 4096);
+	const uint64_t pages[] = { 0, 3, 63, 64, 511, 512, 1023, 1024, 1279 };
+
+	cr_assert(m);
+	cr_expect_eq(mem_ram_hash(m), ram_hash_by_definition(m), "all zero");
+	for (size_t i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
+		mem_write(m, pages[i] * 4096 + 100 + i, 0xA5A50000u | (uint32_t)i, 4);
+		cr_expect_eq(mem_ram_hash(m), ram_hash_by_definition(m), "after page %llu",
+			     (unsigned long long)pages[i]);
+	}
+	/* Back to zero: the zero page's hash again. */
+	for (size_t i = 0; i < sizeof(pages) / sizeof(pages[0]); i++)
+		mem_write(m, pages[i] * 4096 + 100 + i, 0, 4);
+	cr_expect_eq(mem_dirty_count(m), sizeof(pages) / sizeof(pages[0]));
+	cr_expect_eq(mem_ram_hash(m), ram_hash_by_definition(m), "zero again");
+	mem_free(m);
+}
+
+Test(ram_hash, bulk_hash_is_xxh3)
+{
+	/* mem/bulk_hash.h may take another vector path: the values must not move. */
+	static uint8_t buf[70000];
+
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = (uint8_t)(i * 131 + (i >> 7));
+	for (size_t n = 0; n <= sizeof(buf); n = n < 300 ? n + 1 : n * 3 + 17) {
+		XXH128_hash_t a = bulk_hash128(buf, n), b = XXH3_128bits(buf, n);
+		XXH3_state_t *st = XXH3_createState();
+
+		cr_assert_eq(bulk_hash64(buf, n), XXH3_64bits(buf, n), "64 bits, %zu bytes", n);
+		cr_assert(a.low64 == b.low64 && a.high64 == b.high64, "128 bits, %zu bytes", n);
+		cr_assert(st);
+		XXH3_128bits_reset(st);
+		bulk_hash128_update(st, buf, n / 3);
+		bulk_hash128_update(st, buf + n / 3, n - n / 3);
+		a = XXH3_128bits_digest(st);
+		cr_assert(a.low64 == b.low64 && a.high64 == b.high64, "streamed, %zu bytes", n);
+		XXH3_freeState(st);
+	}
 }
 
 /* ---- whole machines ---- */
