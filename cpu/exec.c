@@ -665,6 +665,8 @@ static inline __attribute__((always_inline)) int run_hot(struct cpu *c, const st
 	case H_AND_EAXId: alu_acc(c, i, ALU_AND, 4); return 1;
 	case H_INC_Zd: incdec_z(c, i, 0, 4); return 1;
 	case H_DEC_Zd: incdec_z(c, i, 1, 4); return 1;
+	case H_SHR_Ed1_R: shift_lr_r32(c, i, 1, 0); return 1;
+	case H_SHL_EdIb_R: shift_lr_r32(c, i, 0, 2); return 1;
 	default: return 0;
 	}
 }

@@ -75,12 +75,6 @@ void flags_set(struct cpu *c, uint32_t v, uint32_t mask)
 		c->brk = 1;
 }
 
-void flags_set_arith(struct cpu *c, uint32_t arith)
-{
-	c->lf.op = LF_NONE;
-	c->eflags = (c->eflags & ~FL_ARITH) | (arith & FL_ARITH);
-}
-
 int flags_cf_slow(const struct cpu *c)
 {
 	if (c->lf.op == LF_NONE)

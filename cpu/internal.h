@@ -247,7 +247,12 @@ static inline int cpu_ss32(const struct cpu *c) { return (c->seg[SEG_SS].attr & 
 /* ---- flags (cpu/flags.c) ---- */
 uint32_t flags_get(struct cpu *c);                 /* full EFLAGS, materialised */
 void flags_set(struct cpu *c, uint32_t v, uint32_t mask); /* write bits in mask */
-void flags_set_arith(struct cpu *c, uint32_t arith);     /* replace OSZAPC */
+/* Replace OSZAPC (inline: shifts, multiplies and BT set them eagerly). */
+static inline void flags_set_arith(struct cpu *c, uint32_t arith)
+{
+	c->lf.op = LF_NONE;
+	c->eflags = (c->eflags & ~FL_ARITH) | (arith & FL_ARITH);
+}
 int flags_cf_slow(const struct cpu *c);
 /* CF (nonzero when set); the common lazy cases inline. */
 static inline int flags_cf(const struct cpu *c)

@@ -60,6 +60,31 @@ static inline uint32_t flags_szp(uint32_t r, int size)
 /* Bodies of the most frequent handlers, shared with the run loop, which
  * inlines a few of them (cpu/exec.c, run_hot()). */
 
+/* SHL/SHR of a 32-bit register (ops_shift.c; src: 0 by one, 1 by CL, 2 by
+ * imm8): the bench guest's hottest shifts, as shift_calc() has them. The
+ * masked count is 1..31 or nothing happens; CF is the last bit out; OF is
+ * SHL's new sign XOR CF, SHR's old sign for a count of 1 (else 0); AF 0. */
+static inline __attribute__((always_inline)) void shift_lr_r32(struct cpu *c,
+								const struct insn *i, int right,
+								int src)
+{
+	unsigned cnt = (src == 0 ? 1 : src == 1 ? reg8(c, 1) : (i->imm & 0xff)) & 31;
+	uint32_t a = c->r[i->rm], r, f;
+
+	if (cnt == 0)
+		return;
+	if (right) {
+		r = a >> cnt;
+		f = ((a >> (cnt - 1)) & 1 ? FL_CF : 0) | (cnt == 1 && (a >> 31) ? FL_OF : 0);
+	} else {
+		uint32_t cf = (a >> (32 - cnt)) & 1;
+		r = a << cnt;
+		f = (cf ? FL_CF : 0) | (((r >> 31) ^ cf) ? FL_OF : 0);
+	}
+	c->r[i->rm] = r;
+	flags_set_arith(c, f | flags_szp(r, 4));
+}
+
 /* MOV (ops_move.c) */
 static inline __attribute__((always_inline)) void mov_eg(struct cpu *c, const struct insn *i, int mem, int size)
 {

@@ -90,6 +90,10 @@ static uint32_t shift_calc(int op, int size, uint32_t a, unsigned cnt, uint32_t 
 
 static inline void shift_e(struct cpu *c, const struct insn *i, int mem, int op, int size, int src)
 {
+	if (!mem && size == 4 && (op == SH_SHL || op == SH_SAL || op == SH_SHR)) {
+		shift_lr_r32(c, i, op == SH_SHR, src);
+		return;
+	}
 	unsigned cnt = (src == 0 ? 1 : src == 1 ? reg8(c, 1) : (i->imm & 0xff)) & 31;
 	uint32_t ea = 0, a;
 	if (mem) {

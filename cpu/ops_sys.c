@@ -99,8 +99,17 @@ void cpu_write_cr(struct cpu *c, int n, uint32_t v)
 		v &= CR0_PE | CR0_MP | CR0_EM | CR0_TS | CR0_ET | CR0_NE | CR0_WP | CR0_AM |
 		     CR0_NW | CR0_CD | CR0_PG;
 		c->cr0 = v;
-		if ((old ^ v) & (CR0_PG | CR0_WP | CR0_PE))
+		if ((old ^ v) & (CR0_PG | CR0_WP)) {
 			tlb_flush(c);
+		} else if ((old ^ v) & CR0_PE) {
+			/* Paging is off (PG needs PE): the TLB holds identity
+			 * translations with every permission, which PE does not
+			 * change, so they stay (firmware switches modes thousands
+			 * of times per boot). The code fetched and the block links
+			 * start over, as after a flush. */
+			c->fetch_page = 1;
+			cpu_fetch_reset(c);
+		}
 		if ((old ^ v) & CR0_PE)
 			cpu_update_mode(c);
 		break;
