@@ -636,7 +636,7 @@ static const struct command commands[] = {
 	  "  --record FILE        record the run into a trace (docs/replay.md)\n"
 	  "  --trace-io all|none|LIST  port I/O events stored in the trace (default all;\n"
 	  "                       LIST: ports and LO-HI ranges); hashes cover all of them\n"
-	  "  --checkpoint-every N checkpoint every N instructions\n"
+	  "  --checkpoint-every N checkpoint every N instructions (default 30000)\n"
 	  "  --snapshot-every N   store a snapshot keyframe every N instructions\n"
 	  "  --input FILE         scripted serial/keyboard input with virtual timestamps\n"
 	  "  --until EVENT        stop at mbr, int19, halt, exit, icount=N or vtime=T\n"

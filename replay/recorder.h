@@ -24,7 +24,10 @@
 
 struct recorder;
 
-#define RECORDER_DEFAULT_CHECKPOINT_EVERY 20000
+/* About 235 checkpoints in a SeaBIOS boot to the MBR (7.07M instructions):
+ * a divergence is pinned by re-running at most 30000 instructions, and the
+ * checkpoints cost about 2% of the boot (docs/replay.md §8). */
+#define RECORDER_DEFAULT_CHECKPOINT_EVERY 30000
 
 struct recorder_options {
 	uint64_t checkpoint_every;   /* --checkpoint-every N; 0: the default */

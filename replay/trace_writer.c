@@ -23,7 +23,6 @@ struct trace_writer {
 	struct trace_writer_options opt;
 	ZSTD_CCtx *cctx;
 	struct bytebuf frame;          /* records of the frame being built */
-	struct bytebuf payload;        /* one event's payload */
 	struct bytebuf canon;          /* one event's canonical encoding */
 	struct bytebuf zbuf;           /* frame header + compressed payload */
 	struct trace_chains chains;
@@ -35,6 +34,9 @@ struct trace_writer {
 	int finished;
 	char msg[256];
 };
+
+/* Room past frame_bytes for the record that crosses it. */
+#define FRAME_SLACK 1024
 
 void trace_writer_options_init(struct trace_writer_options *o)
 {
@@ -110,12 +112,17 @@ int trace_writer_open(struct trace_writer **out, const char *path,
 	if (!w->opt.frame_events)
 		w->opt.frame_events = 65536;
 	bytebuf_init(&w->frame);
-	bytebuf_init(&w->payload);
 	bytebuf_init(&w->canon);
 	bytebuf_init(&w->zbuf);
 	trace_chains_init(&w->chains);
+	/* A frame's worth of room, and of compressed room, at once: growing by
+	 * doubling copied the frame five times and ended in a 128 KiB block of
+	 * fresh pages. (An event with more data than the slack still grows it.) */
+	bytebuf_reserve(&w->frame, w->opt.frame_bytes + FRAME_SLACK);
+	bytebuf_reserve(&w->zbuf, TRACE_FRAME_HEADER_SIZE +
+			ZSTD_compressBound(w->opt.frame_bytes + FRAME_SLACK));
 	w->cctx = ZSTD_createCCtx();
-	if (!w->cctx) {
+	if (!w->cctx || w->frame.oom || w->zbuf.oom) {
 		snprintf(err, errlen, "%s: out of memory", path);
 		trace_writer_free(w);
 		return -ENOMEM;
@@ -356,7 +363,6 @@ void trace_writer_free(struct trace_writer *w)
 		close(w->fd);
 	ZSTD_freeCCtx(w->cctx);
 	bytebuf_free(&w->frame);
-	bytebuf_free(&w->payload);
 	bytebuf_free(&w->canon);
 	bytebuf_free(&w->zbuf);
 	free(w);

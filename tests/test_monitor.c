@@ -529,7 +529,9 @@ Test(monitor_replay, recorded_monitor_writes_replay_exactly, .timeout = 600)
 	if (access(SEABIOS, R_OK))
 		cr_skip_test("SeaBIOS is not installed");
 	cmd = tu_src_path("tests/monitor/record_writes.cmd");
-	const char *rec[] = { "--monitor", "--record", trace, "-x", cmd, "--batch", NULL };
+	/* The icounts below are those of checkpoints every 20000 instructions. */
+	const char *rec[] = { "--monitor", "--record", trace, "--checkpoint-every", "20000", "-x",
+			      cmd, "--batch", NULL };
 	cr_expect_eq(run_demo(rec, &got), 0);
 	char *nl = strchr(got, '\n');
 	cr_assert(nl);
@@ -594,7 +596,9 @@ Test(monitor_replay, interrupted_seek_stops_in_a_verified_state, .timeout = 600)
 
 	if (access(SEABIOS, R_OK))
 		cr_skip_test("SeaBIOS is not installed");
-	const char *rec[] = { "--record", trace, "--until", "mbr", NULL };
+	/* Checkpoints every 20000 instructions: the last is at 7040000. */
+	const char *rec[] = { "--record", trace, "--until", "mbr", "--checkpoint-every", "20000",
+			      NULL };
 	cr_assert_eq(run_demo(rec, NULL), 0);
 	rs = replay_session_open(trace, NULL, err, sizeof(err));
 	cr_assert(rs, "%s", err);
@@ -865,8 +869,9 @@ Test(monitor_replay, reverse_continue_reports_a_divergence_on_the_way, .timeout 
 
 	if (access(SEABIOS, R_OK))
 		cr_skip_test("SeaBIOS is not installed");
-	const char *rec[] = { "--monitor", "--record", trace, "--snapshot-every", "100000", "-x", cmd,
-			      "--batch", NULL };
+	/* Checkpoints every 20000 instructions, as the divergence below says. */
+	const char *rec[] = { "--monitor", "--record", trace, "--snapshot-every", "100000",
+			      "--checkpoint-every", "20000", "-x", cmd, "--batch", NULL };
 	cr_assert_eq(run_demo(rec, NULL), 0);
 	replay_options_init(&o);
 	o.skip_monitor_writes = 1;
