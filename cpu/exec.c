@@ -643,6 +643,7 @@ static const uint8_t h_regonly[H_COUNT] = {
  * ops_common.h): no call, no callee-saved registers. Only a few: inlining
  * every handler made the loop spill (docs/cpu.md, "Speed"). Folded away for
  * every other handler number (h is a constant in each label). */
+#ifdef __OPTIMIZE__
 static inline __attribute__((always_inline)) int run_hot(struct cpu *c, const struct insn *i,
 							 int h)
 {
@@ -670,6 +671,13 @@ static inline __attribute__((always_inline)) int run_hot(struct cpu *c, const st
 	default: return 0;
 	}
 }
+#else
+/* Unoptimised (--enable-debug, the sanitizer build) the switch above is not
+ * folded, and every one of the loop's labels would carry all of it: exec.c
+ * took ten minutes to compile under ASan. There the handlers are called
+ * (the same bodies, from ops_common.h). */
+#define run_hot(c, i, h) 0
+#endif
 
 /* GCC's SLP vectoriser turns the icount and cycle updates of every
  * instruction tail into vector loads and stores: slower here. */
