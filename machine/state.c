@@ -167,12 +167,6 @@ void machine_hash_state(struct machine *m, struct machine_hashes *h)
 #define SNAP_HEAD 64
 #define SNAP_MAX_DEV (64u << 20)
 
-static void put_le(uint8_t *p, uint64_t v, int n)
-{
-	for (int i = 0; i < n; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
 static uint64_t get_le(const uint8_t *p, int n)
 {
 	uint64_t v = 0;
@@ -191,24 +185,24 @@ static uint64_t config_fingerprint(struct machine *m)
 	if (!st)
 		return 0;
 	XXH3_64bits_reset(st);
-	put_le(b, m->cfg.ram_size, 8);
+	state_io_put_le(b, m->cfg.ram_size, 8);
 	XXH3_64bits_update(st, b, 8);
-	put_le(b, (uint64_t)m->cfg.kind, 8);
+	state_io_put_le(b, (uint64_t)m->cfg.kind, 8);
 	XXH3_64bits_update(st, b, 8);
 	for (int i = 0; i < rom_count(m->mem); i++) {
 		struct rom_info ri;
 		if (rom_get_info(m->mem, i, &ri))
 			continue;
 		XXH3_64bits_update(st, ri.name, strlen(ri.name) + 1);
-		put_le(b, ri.addr, 8);
+		state_io_put_le(b, ri.addr, 8);
 		XXH3_64bits_update(st, b, 8);
-		put_le(b, ri.hash_high, 8);
+		state_io_put_le(b, ri.hash_high, 8);
 		XXH3_64bits_update(st, b, 8);
-		put_le(b, ri.hash_low, 8);
+		state_io_put_le(b, ri.hash_low, 8);
 		XXH3_64bits_update(st, b, 8);
 	}
 	for (int i = 0; i < CONFIG_MAX_DISKS; i++) {
-		put_le(b, m->disks[i] ? disk_sectors(m->disks[i]) : 0, 8);
+		state_io_put_le(b, m->disks[i] ? disk_sectors(m->disks[i]) : 0, 8);
 		XXH3_64bits_update(st, b, 8);
 	}
 	h = XXH3_64bits_digest(st);
@@ -253,18 +247,18 @@ int machine_snapshot_save(struct machine *m, uint8_t **out, size_t *len, char *e
 		return -1;
 	}
 	memcpy(buf, SNAP_MAGIC, 8);
-	put_le(buf + 8, SNAP_VERSION, 4);
-	put_le(buf + 12, ntlb, 4);
-	put_le(buf + 16, config_fingerprint(m), 8);
-	put_le(buf + 24, cpu_icount(m->cpu), 8);
-	put_le(buf + 32, ram_size, 8);
-	put_le(buf + 40, ncpu, 8);
-	put_le(buf + 48, ndev, 8);
-	put_le(buf + 56, csize, 8);
+	state_io_put_le(buf + 8, SNAP_VERSION, 4);
+	state_io_put_le(buf + 12, ntlb, 4);
+	state_io_put_le(buf + 16, config_fingerprint(m), 8);
+	state_io_put_le(buf + 24, cpu_icount(m->cpu), 8);
+	state_io_put_le(buf + 32, ram_size, 8);
+	state_io_put_le(buf + 40, ncpu, 8);
+	state_io_put_le(buf + 48, ndev, 8);
+	state_io_put_le(buf + 56, csize, 8);
 	total = SNAP_HEAD + ncpu + ndev + csize;
 	cpu_tlb_save(m->cpu, buf + total);
 	total += ntlb;
-	put_le(buf + total, bulk_hash64(buf, total), 8);
+	state_io_put_le(buf + total, bulk_hash64(buf, total), 8);
 	*out = buf;
 	*len = total + 8;
 	return 0;

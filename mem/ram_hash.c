@@ -43,17 +43,14 @@ static uint64_t ram_pages(const struct mem *m)
 	return m->ram_size >> MEM_PAGE_SHIFT;
 }
 
-/* A page's hash as the 8 bytes (little-endian) its term hashes. */
-static inline void page_hash_bytes(uint8_t b[8], uint64_t h)
+/* A page's term in the RAM hash: its hash as 8 bytes (little-endian),
+ * keyed by its index. */
+static inline uint64_t page_term(uint64_t pg, uint64_t h)
 {
-	for (int i = 0; i < 8; i++)
-		b[i] = (uint8_t)(h >> (8 * i));
-}
-
-/* A page's term in the RAM hash: its hash's bytes keyed by its index. */
-static inline uint64_t page_term(uint64_t pg, const uint8_t b[8])
-{
-	return XXH3_64bits_withSeed(b, 8, pg);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	h = __builtin_bswap64(h);
+#endif
+	return XXH3_64bits_withSeed(&h, 8, pg);
 }
 
 int mem_dirty_enable(struct mem *m)
@@ -75,16 +72,14 @@ static int page_hash_init(struct mem *m)
 {
 	uint64_t n = ram_pages(m);
 	static const uint8_t zero[MEM_PAGE_SIZE];
-	uint8_t zb[8];
 
 	m->page_hash = calloc(n ? n : 1, sizeof(uint64_t));
 	if (!m->page_hash)
 		return -ENOMEM;
 	m->zero_page_hash = bulk_hash64(zero, sizeof(zero));
-	page_hash_bytes(zb, m->zero_page_hash);
 	m->ram_hash_sum = 0;
 	for (uint64_t pg = 0; pg < n; pg++)
-		m->ram_hash_sum += page_term(pg, zb);
+		m->ram_hash_sum += page_term(pg, m->zero_page_hash);
 	return 0;
 }
 
@@ -119,14 +114,11 @@ static void rehash_word(struct mem *m, uint64_t w)
 	while (bits) {
 		uint64_t pg = w * 64 + (uint64_t)__builtin_ctzll(bits);
 		uint64_t h = bulk_hash64(m->ram + (pg << MEM_PAGE_SHIFT), MEM_PAGE_SIZE);
-		uint8_t b[8];
 
 		bits &= bits - 1;
-		page_hash_bytes(b, get_page_hash(m, pg));
-		m->ram_hash_sum -= page_term(pg, b);
+		m->ram_hash_sum -= page_term(pg, get_page_hash(m, pg));
 		set_page_hash(m, pg, h);
-		page_hash_bytes(b, h);
-		m->ram_hash_sum += page_term(pg, b);
+		m->ram_hash_sum += page_term(pg, h);
 	}
 }
 

@@ -102,15 +102,10 @@ static inline void bytebuf_put_le64(struct bytebuf *b, uint64_t v)
 	b->len += 8;
 }
 
-/* LEB128 at p, which has room for VARINT_MAX_LEN bytes; the end. */
+/* varint_put_u64 at p, which has room for VARINT_MAX_LEN bytes; the end. */
 static inline uint8_t *bytebuf_uvar_at(uint8_t *p, uint64_t v)
 {
-	while (v >= 0x80) {
-		*p++ = (uint8_t)(v | 0x80);
-		v >>= 7;
-	}
-	*p++ = (uint8_t)v;
-	return p;
+	return p + varint_put_u64(p, v);
 }
 
 static inline void bytebuf_put_uvar(struct bytebuf *b, uint64_t v)

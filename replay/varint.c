@@ -1,18 +1,6 @@
 /* replay/varint.c: LEB128 and zigzag varints with bounds-checked decoding. */
 #include "replay/varint.h"
 
-size_t varint_put_u64(uint8_t *out, uint64_t v)
-{
-	size_t n = 0;
-
-	while (v >= 0x80) {
-		out[n++] = (uint8_t)(v | 0x80);
-		v >>= 7;
-	}
-	out[n++] = (uint8_t)v;
-	return n;
-}
-
 size_t varint_len_u64(uint64_t v)
 {
 	size_t n = 1;

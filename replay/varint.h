@@ -20,8 +20,19 @@ enum {
 };
 
 /* Encodes v as LEB128 (7 bits per byte, low group first, bit 7 = more) into
- * out, which must have room for VARINT_MAX_LEN bytes. Returns the length. */
-size_t varint_put_u64(uint8_t *out, uint64_t v);
+ * out, which must have room for VARINT_MAX_LEN bytes. Returns the length.
+ * Inline: recording encodes several per event. */
+static inline size_t varint_put_u64(uint8_t *out, uint64_t v)
+{
+	uint8_t *p = out;
+
+	while (v >= 0x80) {
+		*p++ = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	*p++ = (uint8_t)v;
+	return (size_t)(p - out);
+}
 
 /* Encodes v zigzag-mapped ((v << 1) ^ (v >> 63)) then as LEB128. */
 size_t varint_put_s64(uint8_t *out, int64_t v);
