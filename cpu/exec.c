@@ -743,19 +743,47 @@ static RUN_LOOP_ATTR enum cpu_stop run_loop(struct cpu *c)
 		c->eip_next = eip + i->len; \
 		goto dispatch; \
 	} while (0)
-#define TAIL(h) do { \
-		if (!h_regonly[h] && __builtin_expect((c->ev & evmask) != 0, 0)) \
-			goto blk_event; \
-		c->icount++; \
-		c->cycles += i->cost; \
-		i++; \
-		eip = c->eip_next; \
+/*
+ * The threaded labels keep EIP, icount and cycles in locals (registers)
+ * while handlers that touch only registers run: no store and reload of
+ * cpu fields per instruction. Before any other handler (memory, I/O,
+ * control flow: everything that can fault, read them or end the block)
+ * SYNC_OUT() writes them back, so the handler, a fault and the boundary
+ * paths see the same state as without the locals; a block's last
+ * instruction (A_END, REP) may change them, so its tail reads them back.
+ */
+#define SYNC_OUT() do { \
 		c->eip = eip; \
 		c->eip_next = eip + i->len; \
+		c->icount = icount; \
+		c->cycles = cycles; \
+	} while (0)
+#define NO_CALL(c, i) ((void)0)
+#define LABEL(h, call, attr) do { \
+		if (h_regonly[h]) { \
+			if (!run_hot(c, i, h)) \
+				call(c, i); \
+		} else { \
+			SYNC_OUT(); \
+			if (!run_hot(c, i, h)) \
+				call(c, i); \
+			if (__builtin_expect((c->ev & evmask) != 0, 0)) \
+				goto blk_event; \
+			if ((attr) & (A_END | A_REP)) { \
+				icount = c->icount; \
+				cycles = c->cycles; \
+				eip = c->eip_next - i->len; \
+			} \
+		} \
+		icount++; \
+		cycles += i->cost; \
+		eip += i->len; \
+		i++; \
 		NEXT(); \
 	} while (0)
 
 	struct block *prev = NULL;
+	uint64_t icount = 0, cycles = 0;    /* the threaded labels' copies */
 	for (;;) {
 		uint64_t evmask = ~0ull;
 		/* One test for the rare boundary work: stop requests, pending
@@ -856,16 +884,18 @@ static RUN_LOOP_ATTR enum cpu_stop run_loop(struct cpu *c)
 		c->eip_next = eip + i->len;
 		if (__builtin_expect(!whole, 0))
 			goto dispatch;
+		icount = c->icount;
+		cycles = c->cycles;
 		NEXT();
 
 #if CPU_THREADED
 #define INSN(id, map, opc, reg, osz, asz, mn, o1, o2, o3, cost, attr) \
-	L_##id: if (!run_hot(c, i, H_##id)) op_##id(c, i); TAIL(H_##id);
+	L_##id: LABEL(H_##id, op_##id, attr);
 #define INSN_RM(id, map, opc, reg, osz, asz, mn, o1, o2, o3, cost, attr) \
-	L_##id##_R: if (!run_hot(c, i, H_##id##_R)) op_##id##_R(c, i); TAIL(H_##id##_R); \
-	L_##id##_M: if (!run_hot(c, i, H_##id##_M)) op_##id##_M(c, i); TAIL(H_##id##_M);
+	L_##id##_R: LABEL(H_##id##_R, op_##id##_R, attr); \
+	L_##id##_M: LABEL(H_##id##_M, op_##id##_M, attr);
 #define INSN_M(id, map, opc, reg, osz, asz, mn, o1, o2, o3, cost, attr) \
-	L_##id##_M: if (!run_hot(c, i, H_##id##_M)) op_##id##_M(c, i); TAIL(H_##id##_M);
+	L_##id##_M: LABEL(H_##id##_M, op_##id##_M, attr);
 #include "cpu/insn.def"
 #undef INSN
 #undef INSN_RM
@@ -874,9 +904,10 @@ static RUN_LOOP_ATTR enum cpu_stop run_loop(struct cpu *c)
  * the block goes on. It cannot change cpu.ev. */
 #define JCC_LABEL(k) L_JCC##k: \
 	if (flags_cond(c, k)) { \
-		uint32_t t = c->eip_next + i->imm; \
+		uint32_t t = eip + i->len + i->imm; \
 		if (!(i->flags & INSN_OSZ32)) \
 			t &= 0xffff; \
+		SYNC_OUT(); \
 		if (t > c->seg[SEG_CS].limit) \
 			cpu_gp0(c); \
 		c->eip_next = t; \
@@ -884,14 +915,15 @@ static RUN_LOOP_ATTR enum cpu_stop run_loop(struct cpu *c)
 		c->cycles += i->cost; \
 		goto blk_jump; \
 	} \
-	TAIL(H_JCC0 + k);
+	LABEL(H_JCC0 + k, NO_CALL, 0);
 	JCC_LABEL(0) JCC_LABEL(1) JCC_LABEL(2) JCC_LABEL(3) JCC_LABEL(4) JCC_LABEL(5)
 	JCC_LABEL(6) JCC_LABEL(7) JCC_LABEL(8) JCC_LABEL(9) JCC_LABEL(10) JCC_LABEL(11)
 	JCC_LABEL(12) JCC_LABEL(13) JCC_LABEL(14) JCC_LABEL(15)
 #undef JCC_LABEL
-	L_UD: op_UD(c, i);
-	L_TOOLONG: op_TOOLONG(c, i);
+	L_UD: SYNC_OUT(); op_UD(c, i);
+	L_TOOLONG: SYNC_OUT(); op_TOOLONG(c, i);
 	L_BLKEND:
+		SYNC_OUT();
 		goto blk_exit;
 #endif
 	dispatch:
@@ -939,6 +971,8 @@ static RUN_LOOP_ATTR enum cpu_stop run_loop(struct cpu *c)
 				i = nb->ins;
 				end = i + nb->n;
 				c->eip_next = eip + i->len;
+				icount = c->icount;
+				cycles = c->cycles;
 				NEXT();
 			}
 		}
