@@ -106,6 +106,7 @@ extern const struct insn_info insn_table[INSN_COUNT];
 
 struct insn {
 	insn_fn fn;
+	const void *lab;   /* threaded-dispatch label of h (cpu/exec.c, blocks only) */
 	uint16_t h;        /* handler number of fn (enum insn_handler) */
 	uint32_t disp;
 	uint32_t imm;

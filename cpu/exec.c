@@ -70,6 +70,7 @@ struct code_map {
 #define CMAP_NONE 0xffffffffu
 
 struct block_cache {
+	const void *const *labels;   /* run_loop()'s, by handler number */
 	struct block *hash[BLK_HASH];
 	unsigned nblocks, ninsns;
 	/* Per physical page (hashed), starting at 1: bumping one makes the
@@ -145,16 +146,20 @@ static void code_map_add(struct cpu *c, uint32_t phys, unsigned len)
 		m->bits[(o + k) >> 3] |= (uint8_t)(1u << ((o + k) & 7));
 }
 
-/* Does the CPU write in progress (c->wr_pa/len) miss every decoded byte? */
-static int write_misses_code(struct cpu *c, uint32_t page)
+/* mem/'s code-write filter: does a write of [pa, pa + len), inside one
+ * page, miss every decoded byte? (A data write next to code keeps the
+ * page's blocks and its mark.) */
+static int code_write_filter(void *opaque, uint64_t pa, uint64_t len)
 {
-	if (!c->wr_len || (c->wr_pa & ~0xfffu) != page)
+	struct cpu *c = opaque;
+	if (pa >= (1ull << 32))
 		return 0;
+	uint32_t page = (uint32_t)pa & ~0xfffu;
 	struct code_map *m = code_map(c, page);
 	if (m->page != page)
-		return 0;
-	for (unsigned k = 0, o = c->wr_pa & 0xfffu; k < c->wr_len && o + k < 4096; k++)
-		if (m->bits[(o + k) >> 3] & (1u << ((o + k) & 7)))
+		return 0;      /* the slot belongs to another page: unknown */
+	for (unsigned o = (uint32_t)pa & 0xfffu, e = o + (unsigned)len; o < e && o < 4096; o++)
+		if (m->bits[o >> 3] & (1u << (o & 7)))
 			return 0;
 	return 1;
 }
@@ -165,12 +170,6 @@ static void code_write_handler(void *opaque, uint64_t pa, uint64_t len)
 	if (len == 0)
 		return;
 	uint64_t first = pa & ~0xfffull, last = (pa + len - 1) & ~0xfffull;
-	if (first == last && first < (1ull << 32) && write_misses_code(c, (uint32_t)first)) {
-		/* A data write next to code: keep the decoded instructions and
-		 * keep the page marked (mem/ unmarked it before calling). */
-		mem_mark_code_page(c->mem, first);
-		return;
-	}
 	if (last - first >= (uint64_t)PGEN_SIZE * 4096) {
 		cpu_code_flush_all(c);
 		return;
@@ -220,6 +219,9 @@ static struct block *block_build(struct cpu *c, uint32_t phys, const uint8_t *ho
 		tlb_drop_write_ptrs(c, phys & ~0xfffu);
 	}
 	ins[n] = (struct insn){ .h = H_BLKEND };
+	if (bc->labels)
+		for (unsigned k = 0; k <= n; k++)
+			ins[k].lab = bc->labels[ins[k].h];
 	bc->nblocks++;
 	bc->ninsns += n + 1;
 	b->phys = phys;
@@ -326,6 +328,7 @@ struct cpu *cpu_new(struct mem *mem, const struct cpu_bus *bus, const struct cpu
 	c->delivering = -1;
 	c->apic_base = 0xfee00900u;
 	mem_set_code_write_handler(mem, code_write_handler, c);
+	mem_set_code_write_filter(mem, code_write_filter);
 	cpu_reset(c);
 	return c;
 }
@@ -335,6 +338,7 @@ void cpu_free(struct cpu *c)
 	if (!c)
 		return;
 	mem_set_code_write_handler(c->mem, NULL, NULL);
+	mem_set_code_write_filter(c->mem, NULL);
 	free(c->bc);
 	free(c);
 }
@@ -716,7 +720,8 @@ static RUN_LOOP_ATTR enum cpu_stop run_loop(struct cpu *c)
 		&&L_JCC7, &&L_JCC8, &&L_JCC9, &&L_JCC10, &&L_JCC11, &&L_JCC12, &&L_JCC13, &&L_JCC14,
 		&&L_JCC15, [H_BLKEND] = &&L_BLKEND,
 	};
-#define NEXT() goto *labels[i->h]
+#define NEXT() goto *i->lab
+	c->bc->labels = labels;
 #else
 #define NEXT() goto dispatch
 #endif
@@ -728,9 +733,9 @@ static RUN_LOOP_ATTR enum cpu_stop run_loop(struct cpu *c)
  * dispatch (one indirect call per instruction): a block cut short by the
  * run limits or a retire hook (then one instruction at a time, the hook
  * called at blk_exit; cpu_set_hooks() breaks the running block), and
- * every block without threaded dispatch. TAIL, the threaded one, runs
+ * every block without threaded dispatch. LABEL(), the threaded tail, runs
  * whole blocks only and has no end test: the block's end marker
- * (H_BLKEND) leads to blk_exit. */
+ * (H_BLKEND) leads to the next block or to blk_exit. */
 #define TAIL_J() do { \
 		if (__builtin_expect((c->ev & evmask) != 0, 0)) \
 			goto blk_event; \
@@ -758,17 +763,30 @@ static RUN_LOOP_ATTR enum cpu_stop run_loop(struct cpu *c)
 		c->icount = icount; \
 		c->cycles = cycles; \
 	} while (0)
+/* Handlers that cannot jump (neither A_END nor REP) do not read
+ * c->eip_next: the event path sets it for them. */
+#define SYNC_OUT_SEQ() do { \
+		c->eip = eip; \
+		c->icount = icount; \
+		c->cycles = cycles; \
+	} while (0)
 #define NO_CALL(c, i) ((void)0)
 #define LABEL(h, call, attr) do { \
 		if (h_regonly[h]) { \
 			if (!run_hot(c, i, h)) \
 				call(c, i); \
 		} else { \
-			SYNC_OUT(); \
+			if ((attr) & (A_END | A_REP)) \
+				SYNC_OUT(); \
+			else \
+				SYNC_OUT_SEQ(); \
 			if (!run_hot(c, i, h)) \
 				call(c, i); \
-			if (__builtin_expect((c->ev & evmask) != 0, 0)) \
+			if (__builtin_expect((c->ev & evmask) != 0, 0)) { \
+				if (!((attr) & (A_END | A_REP))) \
+					c->eip_next = eip + i->len; \
 				goto blk_event; \
+			} \
 			if ((attr) & (A_END | A_REP)) { \
 				icount = c->icount; \
 				cycles = c->cycles; \
@@ -907,12 +925,13 @@ static RUN_LOOP_ATTR enum cpu_stop run_loop(struct cpu *c)
 		uint32_t t = eip + i->len + i->imm; \
 		if (!(i->flags & INSN_OSZ32)) \
 			t &= 0xffff; \
-		SYNC_OUT(); \
-		if (t > c->seg[SEG_CS].limit) \
+		if (t > c->seg[SEG_CS].limit) { \
+			SYNC_OUT(); \
 			cpu_gp0(c); \
-		c->eip_next = t; \
-		c->icount++; \
-		c->cycles += i->cost; \
+		} \
+		icount++; \
+		cycles += i->cost; \
+		eip = t; \
 		goto blk_jump; \
 	} \
 	LABEL(H_JCC0 + k, NO_CALL, 0);
@@ -923,7 +942,34 @@ static RUN_LOOP_ATTR enum cpu_stop run_loop(struct cpu *c)
 	L_UD: SYNC_OUT(); op_UD(c, i);
 	L_TOOLONG: SYNC_OUT(); op_TOOLONG(c, i);
 	L_BLKEND:
-		SYNC_OUT();
+		if (__builtin_expect((c->ev & evmask) != 0, 0))
+			goto blk_sync_exit;
+	blk_jump:
+		/* The block's end, or a taken Jcc (it changed no event state and
+		 * nothing was pending before it): on to a linked successor that
+		 * fits before the limits, the locals still in charge; else the
+		 * general exit. A retire hook never runs threaded blocks. */
+		{
+			struct block *nb = NULL;
+			uint64_t key = link_key(c, eip);
+			for (unsigned k = 0; k < BLK_LINKS; k++)
+				if (prev->link[k].key == key) {
+					nb = prev->link[k].b;
+					break;
+				}
+			if (nb && icount + nb->n <= c->icount_limit &&
+			    cycles + nb->cost_head < c->cycle_limit) {
+				prev = nb;
+				i = nb->ins;
+				NEXT();
+			}
+		}
+	blk_sync_exit:
+		/* eip is already the next instruction's. */
+		c->eip = c->eip_next = eip;
+		c->icount = icount;
+		c->cycles = cycles;
+		end = prev->ins + prev->n;
 		goto blk_exit;
 #endif
 	dispatch:
@@ -956,7 +1002,6 @@ static RUN_LOOP_ATTR enum cpu_stop run_loop(struct cpu *c)
 		if ((c->ev & evmask) != 0)
 			continue;
 		eip = c->eip;
-	follow: __attribute__((unused));    /* blk_jump's way in (threaded) */
 		{
 			struct block *nb = NULL;
 			uint64_t key = link_key(c, eip);
@@ -977,19 +1022,12 @@ static RUN_LOOP_ATTR enum cpu_stop run_loop(struct cpu *c)
 			}
 		}
 		continue;
-#if CPU_THREADED
-	blk_jump:
-		/* A taken Jcc: it changed no event state and nothing was
-		 * pending before it, so straight to the successor. */
-		if (__builtin_expect(c->hooks.retire != NULL, 0))
-			goto blk_exit;
-		eip = c->eip_next;
-		c->eip = eip;
-		goto follow;
-#endif
 	}
 #undef NEXT
-#undef TAIL
+#undef LABEL
+#undef SYNC_OUT
+#undef SYNC_OUT_SEQ
+#undef NO_CALL
 }
 
 enum cpu_stop cpu_run(struct cpu *c, uint64_t icount_limit, uint64_t cycle_limit)

@@ -81,6 +81,9 @@ struct seg {
 	uint32_t limit;
 	uint32_t lo, hi;       /* valid offsets are lo..hi inclusive */
 	uint8_t rights;        /* SEGR_READ | SEGR_WRITE in the current mode */
+	/* By right - 1: hi - lo with the right, else -1 (seg_lin()'s single
+	 * compare covers rights, both ends and the size). */
+	int64_t span[2];
 };
 #define SEGR_READ  1
 #define SEGR_WRITE 2
@@ -181,8 +184,6 @@ struct cpu {
 	uint64_t resume_key;
 	struct block *resume_b;
 	const struct insn *resume_i;
-	uint32_t wr_pa;        /* CPU write being passed to mem/ (code-write handler) */
-	unsigned wr_len;
 	uint64_t mem_gen;
 	uint64_t host_gen;     /* mem_host_generation() the TLB's host pointers are of */
 	uint32_t a20_mask;
@@ -425,8 +426,8 @@ _Noreturn void seg_fault(struct cpu *c, int idx);
 static inline uint32_t seg_lin(struct cpu *c, int idx, uint32_t off, int size, int right)
 {
 	const struct seg *s = &c->seg[idx];
-	if (__builtin_expect(!(s->rights & right) || off < s->lo ||
-			     (uint64_t)off + (unsigned)size - 1 > s->hi, 0))
+	/* off < lo wraps to above hi - lo; no right makes span -1. */
+	if (__builtin_expect((int64_t)(uint32_t)(off - s->lo) + (size - 1) > s->span[right - 1], 0))
 		seg_fault(c, idx);
 	return s->base + off;
 }

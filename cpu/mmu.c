@@ -312,10 +312,7 @@ uint32_t lin_read(struct cpu *c, uint32_t lin, int size, int user)
 
 static void slow_write(struct cpu *c, uint32_t pa, uint32_t v, int size)
 {
-	c->wr_pa = pa;
-	c->wr_len = (unsigned)size;
 	mem_write(c->mem, pa, v, size);
-	c->wr_len = 0;
 	if (mem_generation(c->mem) != c->mem_gen)
 		mmu_check_generation(c);
 }

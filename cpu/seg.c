@@ -6,16 +6,20 @@
  */
 #include "cpu/internal.h"
 
-void seg_update_checks(struct cpu *c, struct seg *s, int idx)
+static void seg_set_spans(struct seg *s)
 {
-	if (!cpu_prot(c)) {
-		s->rights = SEGR_READ | SEGR_WRITE;
-		s->lo = 0;
-		s->hi = s->limit;
-		return;
-	}
+	for (int r = SEGR_READ; r <= SEGR_WRITE; r++)
+		s->span[r - 1] = (s->rights & r) && s->lo <= s->hi ? (int64_t)(s->hi - s->lo) : -1;
+}
+
+static void seg_checks(struct seg *s, int prot)
+{
 	s->lo = 0;
 	s->hi = s->limit;
+	if (!prot) {
+		s->rights = SEGR_READ | SEGR_WRITE;
+		return;
+	}
 	if (!(s->attr & ATTR_P) || !(s->attr & ATTR_S)) {
 		s->rights = 0;
 		return;
@@ -34,7 +38,13 @@ void seg_update_checks(struct cpu *c, struct seg *s, int idx)
 				s->rights = 0;
 		}
 	}
-	if (idx == SEG_CS)
+}
+
+void seg_update_checks(struct cpu *c, struct seg *s, int idx)
+{
+	seg_checks(s, cpu_prot(c));
+	seg_set_spans(s);
+	if (idx == SEG_CS && cpu_prot(c))
 		cpu_fetch_reset(c);   /* block links assumed the old CS/CPL */
 }
 

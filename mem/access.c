@@ -93,7 +93,8 @@ int mem_code_page_marked(const struct mem *m, uint64_t pa)
 }
 
 /* A write is about to change [pa, pa + len) of writable memory: unmark and
- * report every marked page it touches. */
+ * report every marked page it touches whose written bytes the filter does
+ * not clear. */
 static void code_check(struct mem *m, uint64_t pa, uint64_t len)
 {
 	uint64_t first = pa >> MEM_PAGE_SHIFT, last;
@@ -106,6 +107,15 @@ static void code_check(struct mem *m, uint64_t pa, uint64_t len)
 	for (uint64_t p = first; p <= last; p++) {
 		if (!code_test(m, p))
 			continue;
+		if (m->code_filter) {
+			uint64_t lo = p << MEM_PAGE_SHIFT, hi = lo + MEM_PAGE_SIZE;
+			if (pa > lo)
+				lo = pa;
+			if (pa + len < hi)
+				hi = pa + len;
+			if (m->code_filter(m->code_opaque, lo, hi - lo))
+				continue;
+		}
 		m->code_bits[p >> 6] &= ~(1ull << (p & 63));
 		mem_page_refresh(m, p);
 		if (m->code_write)

@@ -307,3 +307,8 @@ void mem_set_code_write_handler(struct mem *m, mem_code_write_fn fn, void *opaqu
 	m->code_write = fn;
 	m->code_opaque = opaque;
 }
+
+void mem_set_code_write_filter(struct mem *m, mem_code_filter_fn fn)
+{
+	m->code_filter = fn;
+}

@@ -65,6 +65,13 @@ uint64_t mem_host_generation(const struct mem *m);
  * again); the write itself is applied after the call. */
 typedef void (*mem_code_write_fn)(void *opaque, uint64_t pa, uint64_t len);
 void mem_set_code_write_handler(struct mem *m, mem_code_write_fn fn, void *opaque);
+/* Optional, asked first (same opaque as the handler) for each marked page a
+ * CPU or DMA write touches, with the part of the write inside that page:
+ * nonzero when those bytes hold no decoded code. The write then goes ahead
+ * with the page still marked and the handler is not called, so data next
+ * to code costs a filter call per write instead of a page refresh. */
+typedef int (*mem_code_filter_fn)(void *opaque, uint64_t pa, uint64_t len);
+void mem_set_code_write_filter(struct mem *m, mem_code_filter_fn fn);
 /* Mark the page holding pa as containing decoded code: mem_page_write_ptr
  * returns NULL for it from now on (a write pointer the caller cached before
  * is its own to drop). Pages at or above 4 GiB are never tracked. */

@@ -99,6 +99,7 @@ struct mem {
 	int nroms, cap_roms;
 
 	mem_code_write_fn code_write;
+	mem_code_filter_fn code_filter;
 	void *code_opaque;
 	struct mem_hooks hooks;
 

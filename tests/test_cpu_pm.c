@@ -155,6 +155,65 @@ Test(cpu_pm, segment_load_checks)
 	vm_fini(&v);
 }
 
+/* One data access through DS (set to the given attributes and limit, base
+ * 0x10000) at offset off: 1 when it raised #GP, 0 when it completed. */
+static int ds_access_faults(uint16_t attr, uint32_t limit, uint32_t off, int size, int write)
+{
+	/* mov eax/ax/al, [esi] or mov [esi], eax/ax/al; hlt */
+	uint8_t code[8];
+	size_t n = 0;
+	if (size == 2)
+		code[n++] = 0x66;
+	code[n++] = (uint8_t)((write ? 0x88 : 0x8a) | (size > 1));
+	code[n++] = 0x06;       /* ModRM: [esi], al/ax/eax */
+	code[n++] = 0xf4;
+	struct vm v;
+	vm_init(&v, 2u << 20);
+	vm_flat32(&v, 0x2000);
+	idt_hlt(&v, 13);
+	vm_load(&v, 0x2000, code, n);
+	vm_seg(&v, CPU_DS, 0x10, 0x10000, limit, attr);
+	cpu_set_reg(v.c, CPU_ESI, off);
+	cr_assert_eq(vm_run(&v, 3), CPU_STOP_HLT);
+	int faulted = v.last_vec == 13;
+	vm_fini(&v);
+	return faulted;
+}
+
+/* Data segment limits and rights on every access size (SDM Vol. 3 §5.3):
+ * expand-up, expand-down (32- and 16-bit), read-only, execute-only. */
+Test(cpu_pm, segment_limit_checks)
+{
+	/* Expand-up, byte-granular limit 0xfff, read/write. */
+	cr_expect(!ds_access_faults(0x4093, 0xfff, 0xffc, 4, 0));
+	cr_expect(ds_access_faults(0x4093, 0xfff, 0xffd, 4, 0), "dword straddles the limit");
+	cr_expect(!ds_access_faults(0x4093, 0xfff, 0xffe, 2, 1));
+	cr_expect(ds_access_faults(0x4093, 0xfff, 0xfff, 2, 1));
+	cr_expect(!ds_access_faults(0x4093, 0xfff, 0xfff, 1, 1));
+	cr_expect(ds_access_faults(0x4093, 0xfff, 0x1000, 1, 0));
+	/* Flat 4 GiB: only an access wrapping past 4 GiB faults. */
+	cr_expect(!ds_access_faults(0xc093, 0xffffffffu, 0x1000, 4, 0));
+	cr_expect(ds_access_faults(0xc093, 0xffffffffu, 0xfffffffeu, 4, 0));
+	/* Expand-down, B = 1, limit 0xfff: valid offsets 0x1000-0xffffffff. */
+	cr_expect(ds_access_faults(0x4097, 0xfff, 0xfff, 1, 0));
+	cr_expect(ds_access_faults(0x4097, 0xfff, 0, 4, 1));
+	cr_expect(!ds_access_faults(0x4097, 0xfff, 0x1000, 4, 1));
+	/* Expand-down, B = 0, limit 0xfff: valid offsets 0x1000-0xffff. */
+	cr_expect(!ds_access_faults(0x0097, 0xfff, 0xfffc, 4, 0));
+	cr_expect(ds_access_faults(0x0097, 0xfff, 0xfffd, 4, 0));
+	cr_expect(ds_access_faults(0x0097, 0xfff, 0x10000, 1, 0));
+	/* Expand-down, B = 0, limit 0xffff: no valid offset at all. */
+	cr_expect(ds_access_faults(0x0097, 0xffff, 0xffff, 1, 0));
+	cr_expect(ds_access_faults(0x0097, 0xffff, 0x10000, 1, 0));
+	/* Read-only data: reads pass, writes fault. */
+	cr_expect(!ds_access_faults(0x4091, 0xfff, 0x10, 4, 0));
+	cr_expect(ds_access_faults(0x4091, 0xfff, 0x10, 4, 1));
+	/* Execute-only code in DS: reads fault; execute/read code reads. */
+	cr_expect(ds_access_faults(0x4099, 0xfff, 0x10, 1, 0));
+	cr_expect(!ds_access_faults(0x409b, 0xfff, 0x10, 1, 0));
+	cr_expect(ds_access_faults(0x409b, 0xfff, 0x10, 1, 1));
+}
+
 /* Paging: 4 KiB pages, A/D bits, #PF error code and CR2 (SDM Vol. 3 §4.7). */
 Test(cpu_pm, paging_faults_and_dirty_bits)
 {

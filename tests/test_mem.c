@@ -321,6 +321,64 @@ Test(mem, code_pages_take_slow_path_once)
 	mem_free(m);
 }
 
+/* A filter that clears writes below offset 0x800 of their page. */
+static uint64_t filter_pa[8], filter_len[8];
+static int filter_calls;
+static int low_half_is_data(void *o, uint64_t pa, uint64_t len)
+{
+	(void)o;
+	if (filter_calls < 8) {
+		filter_pa[filter_calls] = pa;
+		filter_len[filter_calls] = len;
+	}
+	filter_calls++;
+	return (pa & 0xfff) + len <= 0x800;
+}
+
+Test(mem, code_write_filter_keeps_the_page_marked)
+{
+	struct mem *m = mem_new(1 * MiB);
+	struct code_log log = { 0 };
+	uint8_t buf[0x1100];
+
+	filter_calls = 0;
+	mem_set_code_write_handler(m, on_code_write, &log);
+	mem_set_code_write_filter(m, low_half_is_data);
+	mem_mark_code_page(m, 0x7000);
+	/* Cleared by the filter: written, page still marked, no handler call. */
+	mem_write(m, 0x7010, 0x12345678, 4);
+	cr_expect_eq(filter_calls, 1);
+	cr_expect_eq(filter_pa[0], 0x7010);
+	cr_expect_eq(filter_len[0], 4);
+	cr_expect_eq(log.calls, 0);
+	cr_expect_eq(mem_read(m, 0x7010, 4), 0x12345678);
+	cr_expect(mem_code_page_marked(m, 0x7000));
+	cr_expect_null(mem_page_write_ptr(m, 0x7000));
+	/* Not cleared: the handler runs and the page is unmarked. */
+	mem_write(m, 0x7ffe, 0xabcd, 2);
+	cr_expect_eq(filter_calls, 2);
+	cr_expect_eq(log.calls, 1);
+	cr_expect_eq(log.pa[0], 0x7000);
+	cr_expect(!mem_code_page_marked(m, 0x7000));
+	cr_expect_eq(mem_read(m, 0x7ffe, 2), 0xabcd);
+	/* A DMA write over two marked pages: the filter sees each page's part. */
+	mem_mark_code_page(m, 0x8000);
+	mem_mark_code_page(m, 0x9000);
+	memset(buf, 0x5a, sizeof(buf));
+	mem_write_buf(m, 0x8f00, buf, 0x200);     /* 0x8f00-0x90ff */
+	cr_expect_eq(filter_calls, 4);
+	cr_expect_eq(filter_pa[2], 0x8f00);
+	cr_expect_eq(filter_len[2], 0x100);
+	cr_expect_eq(filter_pa[3], 0x9000);
+	cr_expect_eq(filter_len[3], 0x100);
+	cr_expect_eq(log.calls, 2, "only the page whose part the filter refused");
+	cr_expect_eq(log.pa[1], 0x8000);
+	cr_expect(!mem_code_page_marked(m, 0x8000));
+	cr_expect(mem_code_page_marked(m, 0x9000));
+	cr_expect_eq(mem_read(m, 0x90ff, 1), 0x5a);
+	mem_free(m);
+}
+
 Test(mem, dma_writes_honour_code_pages)
 {
 	struct mem *m = mem_new(1 * MiB);
