@@ -672,6 +672,8 @@ static inline __attribute__((always_inline)) int run_hot(struct cpu *c, const st
 	case H_DEC_Zd: incdec_z(c, i, 1, 4); return 1;
 	case H_SHR_Ed1_R: shift_lr_r32(c, i, 1, 0); return 1;
 	case H_SHL_EdIb_R: shift_lr_r32(c, i, 0, 2); return 1;
+	case H_NEG_Ed_R: neg_e(c, i, 0, 4); return 1;
+	case H_TEST_EdGd_R: test_eg(c, i, 0, 4, 0); return 1;
 	default: return 0;
 	}
 }
@@ -771,7 +773,24 @@ static RUN_LOOP_ATTR enum cpu_stop run_loop(struct cpu *c)
 		c->cycles = cycles; \
 	} while (0)
 #define NO_CALL(c, i) ((void)0)
+/* A taken near jump by i->imm (Jcc, JMP rel): #GP(0) beyond the CS limit
+ * (SDM Vol. 2, JMP), else retired and on to the successor. */
+#define TAKE_JUMP() do { \
+		uint32_t t = eip + i->len + i->imm; \
+		if (!(i->flags & INSN_OSZ32)) \
+			t &= 0xffff; \
+		if (t > c->seg[SEG_CS].limit) { \
+			SYNC_OUT(); \
+			cpu_gp0(c); \
+		} \
+		icount++; \
+		cycles += i->cost; \
+		eip = t; \
+		goto blk_jump; \
+	} while (0)
 #define LABEL(h, call, attr) do { \
+		if ((h) == H_JMP_Jb || (h) == H_JMP_Jw || (h) == H_JMP_Jd) \
+			TAKE_JUMP(); \
 		if (h_regonly[h]) { \
 			if (!run_hot(c, i, h)) \
 				call(c, i); \
@@ -921,19 +940,8 @@ static RUN_LOOP_ATTR enum cpu_stop run_loop(struct cpu *c)
 /* Jcc inline (as op_jcc_cc[k]): taken, it leaves the block; not taken,
  * the block goes on. It cannot change cpu.ev. */
 #define JCC_LABEL(k) L_JCC##k: \
-	if (flags_cond(c, k)) { \
-		uint32_t t = eip + i->len + i->imm; \
-		if (!(i->flags & INSN_OSZ32)) \
-			t &= 0xffff; \
-		if (t > c->seg[SEG_CS].limit) { \
-			SYNC_OUT(); \
-			cpu_gp0(c); \
-		} \
-		icount++; \
-		cycles += i->cost; \
-		eip = t; \
-		goto blk_jump; \
-	} \
+	if (flags_cond(c, k)) \
+		TAKE_JUMP(); \
 	LABEL(H_JCC0 + k, NO_CALL, 0);
 	JCC_LABEL(0) JCC_LABEL(1) JCC_LABEL(2) JCC_LABEL(3) JCC_LABEL(4) JCC_LABEL(5)
 	JCC_LABEL(6) JCC_LABEL(7) JCC_LABEL(8) JCC_LABEL(9) JCC_LABEL(10) JCC_LABEL(11)
@@ -1028,6 +1036,7 @@ static RUN_LOOP_ATTR enum cpu_stop run_loop(struct cpu *c)
 #undef SYNC_OUT
 #undef SYNC_OUT_SEQ
 #undef NO_CALL
+#undef TAKE_JUMP
 }
 
 enum cpu_stop cpu_run(struct cpu *c, uint64_t icount_limit, uint64_t cycle_limit)

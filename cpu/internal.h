@@ -278,6 +278,14 @@ static inline void lf_set(struct cpu *c, int op, int size, uint32_t res, uint32_
 	c->lf.s2 = s2;
 }
 
+/* A logic op's flags come from its result alone (CF = OF = 0, AF 0). */
+static inline void lf_set_logic(struct cpu *c, int size, uint32_t res)
+{
+	c->lf.op = LF_LOGIC;
+	c->lf.size = (uint8_t)size;
+	c->lf.res = res;
+}
+
 /* Jcc condition tttn 0-15 (SDM Vol. 2 App. B.1.4.7; bit 0 negates). The
  * common cases inline: flags already in EFLAGS, the last operation a
  * SUB/CMP or a logic op, and ZF/SF after any lazy operation; the same
@@ -438,8 +446,8 @@ static inline uint32_t mem_rd(struct cpu *c, int seg, uint32_t off, int size)
 	uint32_t lin = seg_lin(c, seg, off, size, SEGR_READ);
 	const struct tlb_entry *e = &c->tlb[(lin >> 12) & (TLB_SIZE - 1)];
 	uint32_t o = lin & 0xfffu;
-	if (__builtin_expect(e->rtag[c->cpl & 3] == (lin & ~0xfffu) &&
-			     o + (unsigned)size <= 0x1000u, 1)) {
+	/* The last byte's page: a page-crossing access misses too. */
+	if (__builtin_expect(e->rtag[c->cpl & 3] == ((lin + (unsigned)size - 1) & ~0xfffu), 1)) {
 		const uint8_t *p = e->host_r + o;
 		if (size == 1)
 			return p[0];
@@ -455,8 +463,7 @@ static inline void mem_wr(struct cpu *c, int seg, uint32_t off, uint32_t v, int 
 	uint32_t lin = seg_lin(c, seg, off, size, SEGR_WRITE);
 	const struct tlb_entry *e = &c->tlb[(lin >> 12) & (TLB_SIZE - 1)];
 	uint32_t o = lin & 0xfffu;
-	if (__builtin_expect(e->wtag[c->cpl & 3] == (lin & ~0xfffu) &&
-			     o + (unsigned)size <= 0x1000u, 1)) {
+	if (__builtin_expect(e->wtag[c->cpl & 3] == ((lin + (unsigned)size - 1) & ~0xfffu), 1)) {
 		uint8_t *p = e->host_w + o;
 		p[0] = (uint8_t)v;
 		if (size >= 2)

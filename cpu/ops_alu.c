@@ -31,13 +31,6 @@ ALU_FAMILY(SUB, ALU_SUB)
 ALU_FAMILY(XOR, ALU_XOR)
 ALU_FAMILY(CMP, ALU_CMP)
 
-/* TEST: AND without writing (SDM Vol. 2, TEST). */
-static inline void test_eg(struct cpu *c, const struct insn *i, int mem, int size, int imm)
-{
-	uint32_t a = rm_read(c, i, mem, size);
-	uint32_t b = imm ? (i->imm & size_mask(size)) : reg_get(c, i->reg, size);
-	lf_set(c, LF_LOGIC, size, a & b, a, b);
-}
 RM_FORMS(TEST_EbGb, test_eg, 1, 0)
 RM_FORMS(TEST_EwGw, test_eg, 2, 0)
 RM_FORMS(TEST_EdGd, test_eg, 4, 0)
@@ -46,8 +39,7 @@ RM_FORMS(TEST_EwIw, test_eg, 2, 1)
 RM_FORMS(TEST_EdId, test_eg, 4, 1)
 static inline void test_acc(struct cpu *c, const struct insn *i, int size)
 {
-	uint32_t a = reg_get(c, 0, size), b = i->imm & size_mask(size);
-	lf_set(c, LF_LOGIC, size, a & b, a, b);
+	lf_set_logic(c, size, reg_get(c, 0, size) & i->imm & size_mask(size));
 }
 void op_TEST_ALIb(struct cpu *c, const struct insn *i) { test_acc(c, i, 1); }
 void op_TEST_AXIw(struct cpu *c, const struct insn *i) { test_acc(c, i, 2); }
@@ -94,21 +86,6 @@ static inline void not_e(struct cpu *c, const struct insn *i, int mem, int size)
 RM_FORMS(NOT_Eb, not_e, 1)
 RM_FORMS(NOT_Ew, not_e, 2)
 RM_FORMS(NOT_Ed, not_e, 4)
-static inline void neg_e(struct cpu *c, const struct insn *i, int mem, int size)
-{
-	uint32_t a, r;
-	if (mem) {
-		uint32_t ea = insn_ea(c, i);
-		a = mem_rd(c, i->seg, ea, size);
-		r = (0 - a) & size_mask(size);
-		mem_wr(c, i->seg, ea, r, size);
-	} else {
-		a = reg_get(c, i->rm, size);
-		r = (0 - a) & size_mask(size);
-		reg_set(c, i->rm, size, r);
-	}
-	lf_set(c, LF_SUB, size, r, 0, a);
-}
 RM_FORMS(NEG_Eb, neg_e, 1)
 RM_FORMS(NEG_Ew, neg_e, 2)
 RM_FORMS(NEG_Ed, neg_e, 4)

@@ -115,8 +115,15 @@ static inline __attribute__((always_inline)) void alu_flags(struct cpu *c, int o
 			     uint32_t cin)
 {
 	static const uint8_t lf[8] = { LF_ADD, LF_LOGIC, LF_ADC, LF_SBB, LF_LOGIC, LF_SUB, LF_LOGIC, LF_SUB };
+	/* Only what the flags are computed from (cpu/flags.c): the result
+	 * alone for logic ops, the carry in only for ADC/SBB. */
+	if (lf[op] == LF_LOGIC) {
+		lf_set_logic(c, size, r);
+		return;
+	}
 	lf_set(c, lf[op], size, r, a, b);
-	c->lf.cin = (uint8_t)cin;
+	if (op == ALU_ADC || op == ALU_SBB)
+		c->lf.cin = (uint8_t)cin;
 }
 
 /* dst op= src; dst is r/m (E) or reg (G). */
@@ -163,6 +170,31 @@ static inline __attribute__((always_inline)) void alu_acc(struct cpu *c, const s
 	if (op != ALU_CMP)
 		reg_set(c, 0, size, r);
 	alu_flags(c, op, size, r, a, b, cin);
+}
+
+/* TEST: AND without writing (SDM Vol. 2, TEST). */
+static inline __attribute__((always_inline)) void test_eg(struct cpu *c, const struct insn *i, int mem, int size, int imm)
+{
+	uint32_t a = rm_read(c, i, mem, size);
+	uint32_t b = imm ? (i->imm & size_mask(size)) : reg_get(c, i->reg, size);
+	lf_set_logic(c, size, a & b);
+}
+
+/* NEG: the flags of 0 - x. */
+static inline __attribute__((always_inline)) void neg_e(struct cpu *c, const struct insn *i, int mem, int size)
+{
+	uint32_t a, r;
+	if (mem) {
+		uint32_t ea = insn_ea(c, i);
+		a = mem_rd(c, i->seg, ea, size);
+		r = (0 - a) & size_mask(size);
+		mem_wr(c, i->seg, ea, r, size);
+	} else {
+		a = reg_get(c, i->rm, size);
+		r = (0 - a) & size_mask(size);
+		reg_set(c, i->rm, size, r);
+	}
+	lf_set(c, LF_SUB, size, r, 0, a);
 }
 
 /* INC/DEC keep CF (SDM Vol. 2, INC, DEC). */

@@ -553,16 +553,23 @@ Test(cpu_blocks, inlined_handlers_match_called_ones)
 		0x11, 0xd6,                               /* adc esi, edx */
 		0x89, 0xfa,                               /* mov edx, edi */
 		0x8b, 0xeb,                               /* mov ebp, ebx */
+		0xd1, 0xea,                               /* shr edx, 1 */
+		0xc1, 0xe0, 0x03,                         /* shl eax, 3 */
+		0xf7, 0xda,                               /* neg edx */
+		0x11, 0xd6,                               /* adc esi, edx */
+		0x85, 0xd0,                               /* test eax, edx */
+		0x0f, 0x94, 0xc0,                         /* sete al */
+		0xeb, 0x00,                               /* jmp $+2 */
 		0x49,                                     /* dec ecx */
-		0x75, 0xca,                               /* 1043: jnz 0x100f */
-		0xf4,                                     /* 1045: hlt */
+		0x75, 0xba,                               /* 1053: jnz 0x100f */
+		0xf4,                                     /* 1055: hlt */
 	};
 	struct vm a, b;
 	uint8_t sa[CPU_STATE_SIZE], sb[CPU_STATE_SIZE];
 	flat_vm(&a, code, sizeof(code));
 	cr_assert_eq(vm_run(&a, 100000), CPU_STOP_HLT);
 	state(&a, sa);
-	cr_expect_eq(cpu_icount(a.c), 3 + 50 * 22 + 1);
+	cr_expect_eq(cpu_icount(a.c), 3 + 50 * 29 + 1);
 
 	flat_vm(&b, code, sizeof(code));
 	struct cpu_hooks h = { .retire = on_count };
