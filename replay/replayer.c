@@ -36,6 +36,25 @@ static void on_event(void *opaque, const struct trace_event *ev)
 	struct replay_runner *r = opaque;
 	if (ev->kind != TRACE_EV_CHECKPOINT)
 		trace_chains_feed_event(&r->chains, ev, &r->scratch);
+	/* runner_deliver(): stop at the handler's first instruction, as the
+	 * recording's stop on that delivery did. */
+	if (ev->kind == TRACE_EV_INTERRUPT && r->deliver_left && --r->deliver_left == 0)
+		machine_request_stop(r->m, 0);
+}
+
+void replay_runner_note_read(struct replay_runner *r, const struct trace_event *ev)
+{
+	if (ev->kind == TRACE_EV_INTERRUPT) {
+		if (r->dl_n && r->dl_icount == ev->icount) {
+			r->dl_n++;
+		} else {
+			r->dl_icount = ev->icount;
+			r->dl_n = 1;
+		}
+	} else if (ev->kind == TRACE_EV_INPUT || ev->kind == TRACE_EV_CHECKPOINT) {
+		r->pending_deliveries = r->dl_n && r->dl_icount == ev->icount ? r->dl_n : 0;
+		r->dl_n = 0;
+	}
 }
 
 void replay_runner_free(struct replay_runner *r)
@@ -147,6 +166,7 @@ int replay_runner_open(struct replay_runner *r, const char *path, const struct r
 						r->skipped_checkpoints += ev.kind == TRACE_EV_CHECKPOINT;
 						continue;
 					}
+					replay_runner_note_read(r, &ev);
 					/* This one is after the keyframe: keep it. */
 					r->have_pending = ev.kind == TRACE_EV_INPUT ||
 							  ev.kind == TRACE_EV_CHECKPOINT;
@@ -193,6 +213,7 @@ int replay_runner_fetch(struct replay_runner *r)
 			break;
 		}
 		r->next_event = trace_reader_event_number(r->rd) + 1;
+		replay_runner_note_read(r, &ev);
 		if (ev.kind != TRACE_EV_INPUT && ev.kind != TRACE_EV_CHECKPOINT)
 			continue;
 		r->pending_num = r->next_event - 1;
@@ -348,6 +369,17 @@ unsigned replay_checkpoint_compare(struct replay_runner *r, const struct trace_e
 	return mask;
 }
 
+void replay_runner_deliver(struct replay_runner *r)
+{
+	uint64_t ic = replay_runner_icount(r);
+	int at;
+
+	r->deliver_left = r->pending_deliveries;
+	r->pending_deliveries = 0;
+	machine_run_slice(r->m, NULL, ic + 1, &at);
+	r->deliver_left = 0;
+}
+
 /*
  * Advance to limit, handling every event at or before it (events at limit
  * included). verify: compare checkpoints; on a mismatch return ADV_ERROR with
@@ -376,6 +408,8 @@ static int runner_advance(struct replay_runner *r, uint64_t limit, const struct 
 			return ADV_REACHED;
 		/* At the pending event's icount. */
 		r->have_pending = 0;
+		if (r->pending_deliveries)
+			replay_runner_deliver(r);
 		if (r->pending.kind == TRACE_EV_INPUT) {
 			if (replay_runner_inject(r, &r->pending)) {
 				*mask = REPLAY_MASK_IDLE;

@@ -33,6 +33,14 @@ struct replay_runner {
 	struct trace_event pending;
 	uint8_t *pending_data;
 	uint64_t pending_num;        /* its event number */
+	/* Deliveries (INTERRUPT events) at the pending event's icount that the
+	 * trace stores before it: the recording took them at that boundary
+	 * before the event (a run stopped on a delivery), so the runner makes
+	 * the machine take them too before handling it. */
+	unsigned pending_deliveries;
+	uint64_t dl_icount;          /* INTERRUPT events read since the last */
+	unsigned dl_n;               /* pending event: icount of the last, how many there */
+	unsigned deliver_left;       /* runner_deliver(): deliveries still to stop after */
 	uint64_t next_event;         /* number of the first event not yet consumed */
 	int skip_monitor_writes;     /* test hook (replay_options) */
 	uint64_t checkpoints;        /* CHECKPOINT events consumed (skipped ones included) */
@@ -77,5 +85,14 @@ unsigned replay_checkpoint_compare(struct replay_runner *r, const struct trace_e
 /* The mask as "cpu,ram,..." (16: "stopped-early", 32: "idle"). */
 void replay_describe_mask(unsigned mask, char *buf, size_t len);
 uint64_t replay_runner_icount(struct replay_runner *r);
+/* Count an event read from the trace: INTERRUPT events at one icount and,
+ * for an INPUT or CHECKPOINT (about to be pending), how many of them it
+ * follows at its own icount (pending_deliveries). */
+void replay_runner_note_read(struct replay_runner *r, const struct trace_event *ev);
+/* At the pending event's icount: take its pending_deliveries (the
+ * recording stopped on a delivery there before storing the event) and stop
+ * at the last one's handler, before it runs. A replay that has diverged
+ * may run one instruction instead; the checkpoint then shows it. */
+void replay_runner_deliver(struct replay_runner *r);
 
 #endif

@@ -31,6 +31,8 @@ struct snap_point {
 	uint16_t out_port;
 	uint32_t out_value;
 	uint64_t obs_events;
+	uint64_t dl_icount;     /* the runner's delivery count before event next_event */
+	unsigned dl_n;
 };
 
 #define SESSION_MAX_SNAPS 512
@@ -136,6 +138,8 @@ static void snap_take(struct replay_session *s)
 	p.out_port = r->obs.last_out_port;
 	p.out_value = r->obs.last_out_value;
 	p.obs_events = r->obs.events;
+	p.dl_icount = r->have_pending ? r->pending.icount : r->dl_icount;
+	p.dl_n = r->have_pending ? r->pending_deliveries : r->dl_n;
 	v = realloc(s->snaps, (s->nsnaps + 1) * sizeof(*v));
 	if (!v) {
 		free(p.buf);
@@ -174,6 +178,7 @@ static int runner_seek_event(struct replay_runner *r, uint64_t icount, uint64_t 
 		if (num < evnum)
 			continue;
 		r->next_event = num + 1;
+		replay_runner_note_read(r, &ev);
 		if (ev.kind == TRACE_EV_INPUT || ev.kind == TRACE_EV_CHECKPOINT) {
 			uint8_t *d = NULL;
 			if (ev.kind == TRACE_EV_INPUT) {
@@ -350,6 +355,8 @@ static int session_handle_due(struct replay_session *s, char *note, size_t notel
 	while (r->have_pending && r->pending.icount <= ic) {
 		r->have_pending = 0;
 		r->next_event = r->pending_num + 1;
+		if (r->pending_deliveries && r->pending.icount == ic)
+			replay_runner_deliver(r);
 		if (r->pending.kind == TRACE_EV_INPUT) {
 			if (replay_runner_inject(r, &r->pending) && s->verify) {
 				session_diverged(s, 0, note, notelen);
@@ -458,6 +465,8 @@ int replay_session_seek(struct replay_session *s, uint64_t target, char *note, s
 	}
 	if (use == 1) {
 		const struct snap_point *p = &s->snaps[si];
+		r->dl_icount = p->dl_icount;
+		r->dl_n = p->dl_n;
 		if (machine_snapshot_load(r->m, p->buf, p->len, e, sizeof(e)) ||
 		    runner_seek_event(r, p->icount, p->next_event)) {
 			snprintf(note, notelen, "restoring the snapshot at icount %" PRIu64 ": %s",
@@ -473,6 +482,7 @@ int replay_session_seek(struct replay_session *s, uint64_t target, char *note, s
 		session_next_snap(s, 1);
 	} else if (use == 2) {
 		uint8_t *snap = NULL;
+		r->dl_n = 0;    /* a keyframe comes before any delivery at its icount */
 		if (keyframes_read(s->kpath, k, &snap, e, sizeof(e)) ||
 		    machine_snapshot_load(r->m, snap, (size_t)k->len, e, sizeof(e)) ||
 		    runner_seek_event(r, k->icount, k->events_stored)) {

@@ -409,6 +409,79 @@ Test(replay, recording_that_ends_in_hlt_verifies, .timeout = 300)
 	replay_session_free(s);
 }
 
+/* INTERRUPT events of a trace stored at icount, and its final icount. */
+static int deliveries_at_end(const char *path, uint64_t *final)
+{
+	struct trace_reader *rd;
+	struct trace_event ev;
+	char err[512];
+	uint64_t last = 0;
+	int n = 0;
+
+	cr_assert(!trace_reader_open(&rd, path, TRACE_READ_STRICT, err, sizeof(err)), "%s", err);
+	while (trace_reader_next(rd, &ev) > 0) {
+		if (ev.kind != TRACE_EV_INTERRUPT)
+			continue;
+		if (ev.icount != last)
+			n = 0;
+		last = ev.icount;
+		n++;
+	}
+	*final = trace_reader_footer(rd)->final_icount;
+	trace_reader_close(rd);
+	return last == *final ? n : 0;
+}
+
+/* A run stopped on a hardware interrupt's delivery (the MBR or INT 19h
+ * milestone reached in the handler, tests/guests/fw_irq.S) ends with that
+ * delivery at the final icount, stored before the final checkpoint: the
+ * batch replay and the interactive one take it too and verify, also after
+ * seeking back and forth. */
+Test(replay, recording_stopped_on_a_delivery_verifies, .timeout = 300)
+{
+	static const char *const roms[] = { "tests/guests/fw_irq.rom",
+					    "tests/guests/fw_irq-hard19.rom" };
+	static const char *const untils[] = { "mbr", "int19" };
+	struct recorder_options ro = opts(0);
+	int stopped_on_delivery = 0;
+
+	make_tmpdir();
+	for (int k = 0; k < 4; k++) {
+		struct replay_result res;
+		struct replay_session *s;
+		char name[32], note[1100], sum[1100];
+		char *rom = tu_build_path(roms[k / 2]), *t;
+		uint64_t final = 0;
+		int n;
+
+		snprintf(name, sizeof(name), "irq%d.trace", k);
+		t = tmp(name);
+		record(rom, t, untils[k % 2], &ro);
+		free(rom);
+		n = deliveries_at_end(t, &final);
+		stopped_on_delivery += n > 0;
+		cr_expect_eq(replay_trace(t, NULL, &res), 0, "%s %s: %s", roms[k / 2],
+			     untils[k % 2], res.message);
+		cr_expect_eq(res.final_icount, final);
+
+		s = replay_session_open(t, NULL, note, sizeof(note));
+		cr_assert(s, "%s", note);
+		replay_session_run(s, NULL, note, sizeof(note));
+		cr_expect(strstr(note, "end of the trace"), "%s", note);
+		cr_expect_eq(replay_session_summary(s, sum, sizeof(sum)), 0, "%s", sum);
+		cr_expect_eq(cpu_icount(machine_cpu(replay_session_machine(s))), final);
+		cr_expect_geq(replay_session_seek(s, final > 10 ? final - 10 : 0, note, sizeof(note)),
+			      0, "%s", note);
+		cr_expect_geq(replay_session_seek(s, final, note, sizeof(note)), 0, "%s", note);
+		replay_session_run(s, NULL, note, sizeof(note));
+		cr_expect(strstr(note, "end of the trace"), "%s %s after seeking: %s", roms[k / 2],
+			  untils[k % 2], note);
+		cr_expect_eq(replay_session_summary(s, sum, sizeof(sum)), 0, "%s", sum);
+		replay_session_free(s);
+	}
+	cr_expect_geq(stopped_on_delivery, 3, "the runs end on a delivery");
+}
+
 /* Paced like the console (10 ms slices of virtual time) with keys typed
  * while the guest sleeps: the time idled before the input is recorded too. */
 Test(replay, input_typed_while_halted_replays, .timeout = 300)
