@@ -642,6 +642,26 @@ static const uint8_t h_regonly[H_COUNT] = {
 #endif
 
 
+/* prev's linked successor for key (link_key()), or NULL. */
+static inline struct block *link_find(const struct block *prev, uint64_t key)
+{
+	for (unsigned k = 0; k < BLK_LINKS; k++)
+		if (prev->link[k].key == key)
+			return prev->link[k].b;
+	return NULL;
+}
+
+/* prev's linked successor at eip when the whole of it runs before the
+ * icount and cycle limits from (icount, cycles), else NULL. */
+static inline struct block *link_fit(const struct cpu *c, const struct block *prev, uint32_t eip,
+				     uint64_t icount, uint64_t cycles)
+{
+	struct block *nb = link_find(prev, link_key(c, eip));
+	if (nb && icount + nb->n <= c->icount_limit && cycles + nb->cost_head < c->cycle_limit)
+		return nb;
+	return NULL;
+}
+
 /* The most frequent handlers in the bench guest and in firmware, inlined in
  * their threaded labels (the same bodies as their op_ functions, from
  * ops_common.h): no call, no callee-saved registers. Only a few: inlining
@@ -872,13 +892,8 @@ static RUN_LOOP_ATTR enum cpu_stop run_loop(struct cpu *c)
 			c->resume_key = 0;
 			goto run;
 		}
-		if (prev) {
-			for (unsigned k = 0; k < BLK_LINKS; k++)
-				if (prev->link[k].key == key) {
-					b = prev->link[k].b;
-					break;
-				}
-		}
+		if (prev)
+			b = link_find(prev, key);
 		if (!b) {
 			b = block_find(c);
 			if (!b) {
@@ -958,15 +973,8 @@ static RUN_LOOP_ATTR enum cpu_stop run_loop(struct cpu *c)
 		 * fits before the limits, the locals still in charge; else the
 		 * general exit. A retire hook never runs threaded blocks. */
 		{
-			struct block *nb = NULL;
-			uint64_t key = link_key(c, eip);
-			for (unsigned k = 0; k < BLK_LINKS; k++)
-				if (prev->link[k].key == key) {
-					nb = prev->link[k].b;
-					break;
-				}
-			if (nb && icount + nb->n <= c->icount_limit &&
-			    cycles + nb->cost_head < c->cycle_limit) {
+			struct block *nb = link_fit(c, prev, eip, icount, cycles);
+			if (nb) {
 				prev = nb;
 				i = nb->ins;
 				NEXT();
@@ -1011,15 +1019,8 @@ static RUN_LOOP_ATTR enum cpu_stop run_loop(struct cpu *c)
 			continue;
 		eip = c->eip;
 		{
-			struct block *nb = NULL;
-			uint64_t key = link_key(c, eip);
-			for (unsigned k = 0; k < BLK_LINKS; k++)
-				if (prev->link[k].key == key) {
-					nb = prev->link[k].b;
-					break;
-				}
-			if (nb && c->icount + nb->n <= c->icount_limit &&
-			    c->cycles + nb->cost_head < c->cycle_limit) {
+			struct block *nb = link_fit(c, prev, eip, c->icount, c->cycles);
+			if (nb) {
 				prev = nb;
 				i = nb->ins;
 				end = i + nb->n;
