@@ -108,6 +108,7 @@ struct insn {
 	insn_fn fn;
 	const void *lab;   /* threaded-dispatch label of h (cpu/exec.c, blocks only) */
 	uint16_t h;        /* handler number of fn (enum insn_handler) */
+	uint16_t off;      /* in a block: bytes before it in the block */
 	uint32_t disp;
 	uint32_t imm;
 	uint16_t imm2;
@@ -121,6 +122,8 @@ struct insn {
 	uint8_t cc;        /* opcode low 4 bits (Jcc/SETcc/CMOVcc condition) */
 	uint8_t cost;
 	uint8_t opc;       /* opcode byte (last byte before ModRM) */
+	uint8_t idx;       /* in a block: instructions before it */
+	uint16_t cum;      /* in a block: cycles of the instructions before it */
 };
 
 /* Lookup chains built from the table (per CPU: no global mutable state). */

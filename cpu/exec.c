@@ -198,7 +198,10 @@ static struct block *block_build(struct cpu *c, uint32_t phys, const uint8_t *ho
 				      &ins[n]);
 		if (len < 0)
 			break;     /* crosses the page, or too long: executed alone */
-		const struct insn *i = &ins[n];
+		struct insn *i = &ins[n];
+		i->idx = (uint8_t)n;
+		i->cum = (uint16_t)cost;
+		i->off = (uint16_t)bytes;
 		code_map_add(c, phys + bytes, (unsigned)len);
 		bytes += (unsigned)len;
 		cost += i->cost;
@@ -218,7 +221,8 @@ static struct block *block_build(struct cpu *c, uint32_t phys, const uint8_t *ho
 		mem_mark_code_page(c->mem, phys);
 		tlb_drop_write_ptrs(c, phys & ~0xfffu);
 	}
-	ins[n] = (struct insn){ .h = H_BLKEND };
+	ins[n] = (struct insn){ .h = H_BLKEND, .idx = (uint8_t)n, .cum = (uint16_t)cost,
+				.off = (uint16_t)bytes };
 	if (bc->labels)
 		for (unsigned k = 0; k <= n; k++)
 			ins[k].lab = bc->labels[ins[k].h];
@@ -771,40 +775,50 @@ static RUN_LOOP_ATTR enum cpu_stop run_loop(struct cpu *c)
 		goto dispatch; \
 	} while (0)
 /*
- * The threaded labels keep EIP, icount and cycles in locals (registers)
- * while handlers that touch only registers run: no store and reload of
- * cpu fields per instruction. Before any other handler (memory, I/O,
- * control flow: everything that can fault, read them or end the block)
- * SYNC_OUT() writes them back, so the handler, a fault and the boundary
- * paths see the same state as without the locals; a block's last
- * instruction (A_END, REP) may change them, so its tail reads them back.
+ * The threaded labels keep EIP, icount and cycles as the values at the
+ * running block's first instruction (b_eip, b_ic, b_cyc, in registers):
+ * instruction i's are those plus its offset, index and the cycles before it
+ * in the block (struct insn off, idx, cum, set by block_build()), so a
+ * register-only handler's tail is the dispatch alone. Before any other
+ * handler (memory, I/O, control flow: everything that can fault, read them
+ * or end the block) SYNC_OUT() writes the current values to struct cpu, so
+ * the handler, a fault and the boundary paths see the same state as
+ * without the locals. A block's last instruction (A_END, REP) may change
+ * them: its tail retires it from struct cpu.
  */
-#define SYNC_OUT() do { \
-		c->eip = eip; \
-		c->eip_next = eip + i->len; \
-		c->icount = icount; \
-		c->cycles = cycles; \
+#define CUR_EIP() (b_eip + i->off)
+#define CUR_IC() (b_ic + i->idx)
+#define CUR_CYC() (b_cyc + i->cum)
+/* Start the locals at instruction i (of the block) with these values. */
+#define SET_BASE(ic, cyc, eipv) do { \
+		b_ic = (ic) - i->idx; \
+		b_cyc = (cyc) - i->cum; \
+		b_eip = (eipv) - i->off; \
 	} while (0)
 /* Handlers that cannot jump (neither A_END nor REP) do not read
  * c->eip_next: the event path sets it for them. */
 #define SYNC_OUT_SEQ() do { \
-		c->eip = eip; \
-		c->icount = icount; \
-		c->cycles = cycles; \
+		c->eip = CUR_EIP(); \
+		c->icount = CUR_IC(); \
+		c->cycles = CUR_CYC(); \
+	} while (0)
+#define SYNC_OUT() do { \
+		SYNC_OUT_SEQ(); \
+		c->eip_next = c->eip + i->len; \
 	} while (0)
 #define NO_CALL(c, i) ((void)0)
 /* A taken near jump by i->imm (Jcc, JMP rel): #GP(0) beyond the CS limit
  * (SDM Vol. 2, JMP), else retired and on to the successor. */
 #define TAKE_JUMP() do { \
-		uint32_t t = eip + i->len + i->imm; \
+		uint32_t t = CUR_EIP() + i->len + i->imm; \
 		if (!(i->flags & INSN_OSZ32)) \
 			t &= 0xffff; \
 		if (t > c->seg[SEG_CS].limit) { \
 			SYNC_OUT(); \
 			cpu_gp0(c); \
 		} \
-		icount++; \
-		cycles += i->cost; \
+		icount = CUR_IC() + 1; \
+		cycles = CUR_CYC() + i->cost; \
 		eip = t; \
 		goto blk_jump; \
 	} while (0)
@@ -822,25 +836,32 @@ static RUN_LOOP_ATTR enum cpu_stop run_loop(struct cpu *c)
 			if (!run_hot(c, i, h)) \
 				call(c, i); \
 			if (__builtin_expect((c->ev & evmask) != 0, 0)) { \
+				eip = c->eip; \
 				if (!((attr) & (A_END | A_REP))) \
 					c->eip_next = eip + i->len; \
 				goto blk_event; \
 			} \
 			if ((attr) & (A_END | A_REP)) { \
-				icount = c->icount; \
-				cycles = c->cycles; \
-				eip = c->eip_next - i->len; \
+				icount = c->icount + 1; \
+				cycles = c->cycles + i->cost; \
+				eip = c->eip_next; \
+				goto blk_jump; \
 			} \
 		} \
-		icount++; \
-		cycles += i->cost; \
-		eip += i->len; \
 		i++; \
 		NEXT(); \
 	} while (0)
 
 	struct block *prev = NULL;
-	uint64_t icount = 0, cycles = 0;    /* the threaded labels' copies */
+#if CPU_THREADED
+	/* The threaded labels' state: the running block's base values (see
+	 * CUR_EIP()), and the next instruction's values at a block's end. */
+	uint64_t b_ic = 0, b_cyc = 0, icount = 0, cycles = 0;
+	uint32_t b_eip = 0;
+#else
+#undef SET_BASE
+#define SET_BASE(ic, cyc, eipv) ((void)0)
+#endif
 	for (;;) {
 		uint64_t evmask = ~0ull;
 		/* One test for the rare boundary work: stop requests, pending
@@ -936,8 +957,7 @@ static RUN_LOOP_ATTR enum cpu_stop run_loop(struct cpu *c)
 		c->eip_next = eip + i->len;
 		if (__builtin_expect(!whole, 0))
 			goto dispatch;
-		icount = c->icount;
-		cycles = c->cycles;
+		SET_BASE(c->icount, c->cycles, eip);
 		NEXT();
 
 #if CPU_THREADED
@@ -965,6 +985,9 @@ static RUN_LOOP_ATTR enum cpu_stop run_loop(struct cpu *c)
 	L_UD: SYNC_OUT(); op_UD(c, i);
 	L_TOOLONG: SYNC_OUT(); op_TOOLONG(c, i);
 	L_BLKEND:
+		icount = CUR_IC();
+		cycles = CUR_CYC();
+		eip = CUR_EIP();
 		if (__builtin_expect((c->ev & evmask) != 0, 0))
 			goto blk_sync_exit;
 	blk_jump:
@@ -977,6 +1000,7 @@ static RUN_LOOP_ATTR enum cpu_stop run_loop(struct cpu *c)
 			if (nb) {
 				prev = nb;
 				i = nb->ins;
+				SET_BASE(icount, cycles, eip);
 				NEXT();
 			}
 		}
@@ -1025,8 +1049,7 @@ static RUN_LOOP_ATTR enum cpu_stop run_loop(struct cpu *c)
 				i = nb->ins;
 				end = i + nb->n;
 				c->eip_next = eip + i->len;
-				icount = c->icount;
-				cycles = c->cycles;
+				SET_BASE(c->icount, c->cycles, eip);
 				NEXT();
 			}
 		}
@@ -1037,6 +1060,10 @@ static RUN_LOOP_ATTR enum cpu_stop run_loop(struct cpu *c)
 #undef SYNC_OUT
 #undef SYNC_OUT_SEQ
 #undef NO_CALL
+#undef CUR_EIP
+#undef CUR_IC
+#undef CUR_CYC
+#undef SET_BASE
 #undef TAKE_JUMP
 }
 
