@@ -795,6 +795,12 @@ static RUN_LOOP_ATTR enum cpu_stop run_loop(struct cpu *c)
 		b_cyc = (cyc) - i->cum; \
 		b_eip = (eipv) - i->off; \
 	} while (0)
+/* The same at a block's first instruction (offset, index, cycles 0). */
+#define SET_BASE0(ic, cyc, eipv) do { \
+		b_ic = (ic); \
+		b_cyc = (cyc); \
+		b_eip = (eipv); \
+	} while (0)
 /* Handlers that cannot jump (neither A_END nor REP) do not read
  * c->eip_next: the event path sets it for them. */
 #define SYNC_OUT_SEQ() do { \
@@ -860,7 +866,9 @@ static RUN_LOOP_ATTR enum cpu_stop run_loop(struct cpu *c)
 	uint32_t b_eip = 0;
 #else
 #undef SET_BASE
+#undef SET_BASE0
 #define SET_BASE(ic, cyc, eipv) ((void)0)
+#define SET_BASE0(ic, cyc, eipv) ((void)0)
 #endif
 	for (;;) {
 		uint64_t evmask = ~0ull;
@@ -1000,7 +1008,7 @@ static RUN_LOOP_ATTR enum cpu_stop run_loop(struct cpu *c)
 			if (nb) {
 				prev = nb;
 				i = nb->ins;
-				SET_BASE(icount, cycles, eip);
+				SET_BASE0(icount, cycles, eip);
 				NEXT();
 			}
 		}
@@ -1049,7 +1057,7 @@ static RUN_LOOP_ATTR enum cpu_stop run_loop(struct cpu *c)
 				i = nb->ins;
 				end = i + nb->n;
 				c->eip_next = eip + i->len;
-				SET_BASE(c->icount, c->cycles, eip);
+				SET_BASE0(c->icount, c->cycles, eip);
 				NEXT();
 			}
 		}
@@ -1064,6 +1072,7 @@ static RUN_LOOP_ATTR enum cpu_stop run_loop(struct cpu *c)
 #undef CUR_IC
 #undef CUR_CYC
 #undef SET_BASE
+#undef SET_BASE0
 #undef TAKE_JUMP
 }
 

@@ -124,7 +124,9 @@ struct block_cache;
 struct block;
 
 struct cpu {
-	uint32_t r[8];
+	/* EAX..EDI, then r[EA_NONE] = 0 always (insn_ea() adds it for an
+	 * absent base or index instead of testing). */
+	uint32_t r[9];
 	uint32_t eip;
 	uint32_t eip_next;     /* set by the loop before a handler runs */
 	uint32_t eflags;       /* arithmetic bits stale while lf.op != LF_NONE */

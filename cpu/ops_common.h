@@ -6,14 +6,12 @@
 #include "cpu/internal.h"
 #include "cpu/ops.h"
 
+_Static_assert(EA_NONE == 8, "c->r[EA_NONE] is the always-zero register");
+
 /* Effective address (offset within i->seg), SDM Vol. 2 §2.1.5. */
 static inline uint32_t insn_ea(const struct cpu *c, const struct insn *i)
 {
-	uint32_t a = i->disp;
-	if (i->base != EA_NONE)
-		a += c->r[i->base];
-	if (i->index != EA_NONE)
-		a += c->r[i->index] << i->scale;
+	uint32_t a = i->disp + c->r[i->base] + (c->r[i->index] << i->scale);
 	if (!(i->flags & INSN_ASZ32))
 		a &= 0xffff;
 	return a;
