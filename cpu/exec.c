@@ -698,6 +698,12 @@ static inline __attribute__((always_inline)) int run_hot(struct cpu *c, const st
 	case H_SHL_EdIb_R: shift_lr_r32(c, i, 0, 2); return 1;
 	case H_NEG_Ed_R: neg_e(c, i, 0, 4); return 1;
 	case H_TEST_EdGd_R: test_eg(c, i, 0, 4, 0); return 1;
+	case H_MOV_EbIb_M: mov_ei(c, i, 1, 1); return 1;
+	case H_MOV_EbGb_M: mov_eg(c, i, 1, 1); return 1;
+	case H_MOVZX_GdEb_M: movx(c, i, 1, 4, 1, 0); return 1;
+	case H_CMP_EbIb_M: alu_ev(c, i, 1, ALU_CMP, 1, 1); return 1;
+	case H_INC_Ed_M: incdec_e(c, i, 1, 0, 4); return 1;
+	case H_LEA_GdM_M: c->r[i->reg] = insn_ea(c, i); return 1;
 	default: return 0;
 	}
 }

@@ -45,22 +45,6 @@ void op_TEST_ALIb(struct cpu *c, const struct insn *i) { test_acc(c, i, 1); }
 void op_TEST_AXIw(struct cpu *c, const struct insn *i) { test_acc(c, i, 2); }
 void op_TEST_EAXId(struct cpu *c, const struct insn *i) { test_acc(c, i, 4); }
 
-static inline void incdec_e(struct cpu *c, const struct insn *i, int mem, int dec, int size)
-{
-	int cf = flags_cf(c) != 0;
-	uint32_t a, r;
-	if (mem) {
-		uint32_t ea = insn_ea(c, i);
-		a = mem_rd(c, i->seg, ea, size);
-		r = (dec ? a - 1 : a + 1) & size_mask(size);
-		mem_wr(c, i->seg, ea, r, size);
-	} else {
-		a = reg_get(c, i->rm, size);
-		r = (dec ? a - 1 : a + 1) & size_mask(size);
-		reg_set(c, i->rm, size, r);
-	}
-	incdec_set(c, dec, size, a, r, cf);
-}
 RM_FORMS(INC_Eb, incdec_e, 0, 1)
 RM_FORMS(INC_Ew, incdec_e, 0, 2)
 RM_FORMS(INC_Ed, incdec_e, 0, 4)

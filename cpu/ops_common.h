@@ -92,6 +92,16 @@ static inline __attribute__((always_inline)) void mov_ge(struct cpu *c, const st
 {
 	reg_set(c, i->reg, size, rm_read(c, i, mem, size));
 }
+static inline __attribute__((always_inline)) void mov_ei(struct cpu *c, const struct insn *i, int mem, int size)
+{
+	rm_write(c, i, mem, size, i->imm & size_mask(size));
+}
+/* MOVZX/MOVSX: r/m of ssize into a register of dsize. */
+static inline __attribute__((always_inline)) void movx(struct cpu *c, const struct insn *i, int mem, int dsize, int ssize, int sx)
+{
+	uint32_t v = rm_read(c, i, mem, ssize);
+	reg_set(c, i->reg, dsize, (sx ? sext(v, ssize) : v) & size_mask(dsize));
+}
 
 /* ALU (ops_alu.c) */
 enum { ALU_ADD, ALU_OR, ALU_ADC, ALU_SBB, ALU_AND, ALU_SUB, ALU_XOR, ALU_CMP };
@@ -200,6 +210,22 @@ static inline __attribute__((always_inline)) void incdec_set(struct cpu *c, int 
 {
 	lf_set(c, dec ? LF_DEC : LF_INC, size, r, a, 1);
 	c->lf.cin = (uint8_t)cf;
+}
+static inline __attribute__((always_inline)) void incdec_e(struct cpu *c, const struct insn *i, int mem, int dec, int size)
+{
+	int cf = flags_cf(c) != 0;
+	uint32_t a, r;
+	if (mem) {
+		uint32_t ea = insn_ea(c, i);
+		a = mem_rd(c, i->seg, ea, size);
+		r = (dec ? a - 1 : a + 1) & size_mask(size);
+		mem_wr(c, i->seg, ea, r, size);
+	} else {
+		a = reg_get(c, i->rm, size);
+		r = (dec ? a - 1 : a + 1) & size_mask(size);
+		reg_set(c, i->rm, size, r);
+	}
+	incdec_set(c, dec, size, a, r, cf);
 }
 static inline __attribute__((always_inline)) void incdec_z(struct cpu *c, const struct insn *i, int dec, int size)
 {

@@ -13,10 +13,6 @@ RM_FORMS(MOV_EdGd, mov_eg, 4)
 RM_FORMS(MOV_GbEb, mov_ge, 1)
 RM_FORMS(MOV_GwEw, mov_ge, 2)
 RM_FORMS(MOV_GdEd, mov_ge, 4)
-static inline void mov_ei(struct cpu *c, const struct insn *i, int mem, int size)
-{
-	rm_write(c, i, mem, size, i->imm & size_mask(size));
-}
 RM_FORMS(MOV_EbIb, mov_ei, 1)
 RM_FORMS(MOV_EwIw, mov_ei, 2)
 RM_FORMS(MOV_EdId, mov_ei, 4)
@@ -30,11 +26,6 @@ void op_MOV_ObAL(struct cpu *c, const struct insn *i) { mem_wr(c, i->seg, i->dis
 void op_MOV_OwAX(struct cpu *c, const struct insn *i) { mem_wr(c, i->seg, i->disp, reg16(c, 0), 2); }
 void op_MOV_OdEAX(struct cpu *c, const struct insn *i) { mem_wr(c, i->seg, i->disp, c->r[0], 4); }
 
-static inline void movx(struct cpu *c, const struct insn *i, int mem, int dsize, int ssize, int sx)
-{
-	uint32_t v = rm_read(c, i, mem, ssize);
-	reg_set(c, i->reg, dsize, (sx ? sext(v, ssize) : v) & size_mask(dsize));
-}
 RM_FORMS(MOVZX_GwEb, movx, 2, 1, 0)
 RM_FORMS(MOVZX_GdEb, movx, 4, 1, 0)
 RM_FORMS(MOVZX_GwEw, movx, 2, 2, 0)

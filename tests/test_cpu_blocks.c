@@ -560,16 +560,23 @@ Test(cpu_blocks, inlined_handlers_match_called_ones)
 		0x85, 0xd0,                               /* test eax, edx */
 		0x0f, 0x94, 0xc0,                         /* sete al */
 		0xeb, 0x00,                               /* jmp $+2 */
+		0xc6, 0x43, 0x05, 0x9c,                   /* mov byte [ebx+5], 0x9c */
+		0x88, 0x43, 0x06,                         /* mov [ebx+6], al */
+		0x0f, 0xb6, 0x53, 0x05,                   /* movzx edx, byte [ebx+5] */
+		0x80, 0x7b, 0x06, 0x40,                   /* cmp byte [ebx+6], 0x40 */
+		0x83, 0xd6, 0x00,                         /* adc esi, 0 */
+		0xff, 0x43, 0x08,                         /* inc dword [ebx+8] */
+		0x8d, 0x7c, 0x73, 0x03,                   /* lea edi, [ebx+esi*2+3] */
 		0x49,                                     /* dec ecx */
-		0x75, 0xba,                               /* 1053: jnz 0x100f */
-		0xf4,                                     /* 1055: hlt */
+		0x75, 0xa1,                               /* 106c: jnz 0x100f */
+		0xf4,                                     /* 106e: hlt */
 	};
 	struct vm a, b;
 	uint8_t sa[CPU_STATE_SIZE], sb[CPU_STATE_SIZE];
 	flat_vm(&a, code, sizeof(code));
 	cr_assert_eq(vm_run(&a, 100000), CPU_STOP_HLT);
 	state(&a, sa);
-	cr_expect_eq(cpu_icount(a.c), 3 + 50 * 29 + 1);
+	cr_expect_eq(cpu_icount(a.c), 3 + 50 * 36 + 1);
 
 	flat_vm(&b, code, sizeof(code));
 	struct cpu_hooks h = { .retire = on_count };
@@ -580,7 +587,9 @@ Test(cpu_blocks, inlined_handlers_match_called_ones)
 		     "edx %x/%x esi %x/%x edi %x/%x", vm_reg(&a, CPU_EAX), vm_reg(&b, CPU_EAX),
 		     vm_reg(&a, CPU_EDX), vm_reg(&b, CPU_EDX), vm_reg(&a, CPU_ESI),
 		     vm_reg(&b, CPU_ESI), vm_reg(&a, CPU_EDI), vm_reg(&b, CPU_EDI));
-	cr_expect_eq(mem_read(a.m, 0x2000, 4), mem_read(b.m, 0x2000, 4));
+	for (uint32_t k = 0; k < 12; k += 4)
+		cr_expect_eq(mem_read(a.m, 0x2000 + k, 4), mem_read(b.m, 0x2000 + k, 4));
+	cr_expect_eq(mem_read(a.m, 0x2008, 4), 50, "inc dword [ebx+8] ran 50 times");
 	vm_fini(&a);
 	vm_fini(&b);
 }
