@@ -287,33 +287,34 @@ int disk_flush(struct disk *d)
 	return 0;
 }
 
+/* The image file from offset 0 to its size in sectors. */
+struct image_reader {
+	const struct disk *d;
+	uint64_t off;
+};
+
+static long image_read(void *ctx, uint8_t *buf, size_t cap)
+{
+	struct image_reader *ir = ctx;
+	uint64_t left = ir->d->sectors * DISK_SECTOR_SIZE - ir->off;
+	size_t len = left < cap ? (size_t)left : cap;
+	int r;
+
+	if (len == 0)
+		return 0;
+	r = file_read(ir->d->fd, buf, len, ir->off);
+	if (r < 0)
+		return r;
+	ir->off += len;
+	return (long)len;
+}
+
 int disk_image_hash(const struct disk *d, uint8_t out[16])
 {
-	enum { CHUNK = 64 << 10 };   /* from the heap, not fresh pages */
-	uint8_t *buf = malloc(CHUNK);
-	XXH3_state_t *st = XXH3_createState();
-	int r = 0;
-	if (!buf || !st) {
-		r = -ENOMEM;
-		goto done;
-	}
-	XXH3_128bits_reset(st);
-	uint64_t total = d->sectors * DISK_SECTOR_SIZE;
-	for (uint64_t off = 0; off < total;) {
-		size_t len = total - off < CHUNK ? (size_t)(total - off) : CHUNK;
-		r = file_read(d->fd, buf, len, off);
-		if (r < 0)
-			goto done;
-		bulk_hash128_update(st, buf, len);
-		off += len;
-	}
-	XXH128_canonical_t canon;
-	XXH128_canonicalFromHash(&canon, XXH3_128bits_digest(st));
-	memcpy(out, canon.digest, 16);
-done:
-	XXH3_freeState(st);
-	free(buf);
-	return r;
+	struct image_reader ir = { d, 0 };
+	uint64_t size;
+
+	return bulk_hash128_stream(image_read, &ir, out, &size);
 }
 
 /* Forget every overlay sector. */

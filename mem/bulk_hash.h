@@ -50,4 +50,14 @@ static inline XXH_errorcode bulk_hash128_update(XXH3_state_t *st, const void *p,
 #endif
 }
 
+/* A source of bytes for bulk_hash128_stream: up to cap bytes into buf;
+ * returns how many (0 at the end) or a negative errno. */
+typedef long (*bulk_read_fn)(void *ctx, uint8_t *buf, size_t cap);
+
+/* XXH3-128 of everything read() gives, as its canonical 16 bytes, read 64
+ * KiB at a time (a buffer that size comes from the heap; a larger one would
+ * be fresh pages, a page fault each, on every call). *size: the bytes
+ * hashed. Returns 0, -ENOMEM, or read()'s error. */
+int bulk_hash128_stream(bulk_read_fn read, void *ctx, uint8_t out[16], uint64_t *size);
+
 #endif

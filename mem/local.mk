@@ -1,5 +1,5 @@
 # mem/: see mem/mem.h for the module's public interface.
-liblockstep_a_SOURCES += mem/mem.h mem/mem_internal.h mem/bulk_hash.h mem/mem.c mem/flatview.c \
+liblockstep_a_SOURCES += mem/mem.h mem/mem_internal.h mem/bulk_hash.h mem/bulk_hash.c mem/mem.c mem/flatview.c \
 	mem/access.c mem/pam.c mem/rom.c mem/render.c mem/watch.c \
 	mem/firmware.h mem/firmware.c
 

@@ -177,50 +177,32 @@ void trace_config_locate(struct trace_config *tc)
 		tc->cfg.disks[i] = locate_one(tc->cfg.disks[i], &tc->located[1 + i]);
 }
 
-/* 64 KiB at a time: a buffer that size comes from the heap, where a
- * larger one would be fresh pages every time (a page fault each). */
-#define HASH_CHUNK (64u << 10)
+static long file_chunk(void *ctx, uint8_t *buf, size_t cap)
+{
+	FILE *f = ctx;
+	size_t n = fread(buf, 1, cap, f);
+
+	if (n == 0 && ferror(f))
+		return -EIO;
+	return (long)n;
+}
 
 int trace_hash_file(const char *path, uint8_t out[16], uint64_t *size, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "rb");
-	XXH3_state_t *st;
-	XXH128_canonical_t c;
-	uint8_t *buf;
-	size_t n;
+	int r;
 
 	if (!f) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	st = XXH3_createState();
-	buf = malloc(HASH_CHUNK);
-	if (!st || !buf) {
-		fclose(f);
-		XXH3_freeState(st);
-		free(buf);
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	XXH3_128bits_reset(st);
-	*size = 0;
-	while ((n = fread(buf, 1, HASH_CHUNK, f)) > 0) {
-		bulk_hash128_update(st, buf, n);
-		*size += n;
-	}
-	if (ferror(f)) {
-		snprintf(err, errlen, "%s: read error", path);
-		fclose(f);
-		XXH3_freeState(st);
-		free(buf);
-		return -1;
-	}
+	r = bulk_hash128_stream(file_chunk, f, out, size);
 	fclose(f);
-	XXH128_canonicalFromHash(&c, XXH3_128bits_digest(st));
-	memcpy(out, c.digest, 16);
-	XXH3_freeState(st);
-	free(buf);
-	return 0;
+	if (r == -ENOMEM)
+		snprintf(err, errlen, "out of memory");
+	else if (r < 0)
+		snprintf(err, errlen, "%s: read error", path);
+	return r < 0 ? -1 : 0;
 }
 
 static int add_blob(struct trace_blob **v, int *n, enum trace_blob_kind kind, const char *name,
