@@ -822,9 +822,7 @@ static RUN_LOOP_ATTR enum cpu_stop run_loop(struct cpu *c)
 /* A taken near jump by i->imm (Jcc, JMP rel): #GP(0) beyond the CS limit
  * (SDM Vol. 2, JMP), else retired and on to the successor. */
 #define TAKE_JUMP() do { \
-		uint32_t t = CUR_EIP() + i->len + i->imm; \
-		if (!(i->flags & INSN_OSZ32)) \
-			t &= 0xffff; \
+		uint32_t t = near_target(i, CUR_EIP() + i->len + i->imm); \
 		if (t > c->seg[SEG_CS].limit) { \
 			SYNC_OUT(); \
 			cpu_gp0(c); \

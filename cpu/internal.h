@@ -502,9 +502,11 @@ static inline void stack_set_sp(struct cpu *c, uint32_t sp)
 }
 
 /* ---- control flow helpers ---- */
-static inline void branch_near(struct cpu *c, const struct insn *i, uint32_t target)
+/* A near branch's target: 16 bits wide without a 32-bit operand size (the
+ * CS limit check is the caller's: #GP(0) beyond it, SDM Vol. 2, JMP). */
+static inline uint32_t near_target(const struct insn *i, uint32_t target)
 {
-	c->eip_next = (i->flags & INSN_OSZ32) ? target : (target & 0xffff);
+	return (i->flags & INSN_OSZ32) ? target : (target & 0xffff);
 }
 /* Port I/O permission (IOPL and the TSS bitmap, SDM Vol. 1 §18.5). */
 void io_check(struct cpu *c, uint16_t port, int size);

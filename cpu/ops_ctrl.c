@@ -8,8 +8,7 @@
 /* Near branch: EIP beyond the CS limit raises #GP(0) (SDM Vol. 2, JMP). */
 static inline void jump_to(struct cpu *c, const struct insn *i, uint32_t target)
 {
-	if (!(i->flags & INSN_OSZ32))
-		target &= 0xffff;
+	target = near_target(i, target);
 	if (target > c->seg[SEG_CS].limit)
 		cpu_gp0(c);
 	c->eip_next = target;
