@@ -214,6 +214,41 @@ Test(cpu_pm, segment_limit_checks)
 	cr_expect(ds_access_faults(0x409b, 0xfff, 0x10, 1, 1));
 }
 
+/* A taken near jump (JMP rel32, JZ rel8) beyond the CS limit, inside a
+ * block that runs whole: #GP(0) with the jump's own EIP pushed, the jump
+ * not retired, the instructions before it retired (SDM Vol. 2, JMP). */
+Test(cpu_pm, near_jump_beyond_cs_limit)
+{
+	static const uint8_t jmp[] = {
+		0xb9, 0x05, 0x00, 0x00, 0x00,             /* 2000: mov ecx, 5 */
+		0xe9, 0xfb, 0x10, 0x00, 0x00,             /* 2005: jmp 0x3105 */
+	};
+	static const uint8_t jz[] = {
+		0xb9, 0x05, 0x00, 0x00, 0x00,             /* 2000: mov ecx, 5 */
+		0x31, 0xc0,                               /* 2005: xor eax, eax */
+		0x74, 0x7f,                               /* 2007: jz 0x2088 */
+	};
+	const struct { const uint8_t *code; size_t n; uint32_t limit, at; uint64_t before; } t[] = {
+		{ jmp, sizeof(jmp), 0x2fff, 0x2005, 1 },
+		{ jz, sizeof(jz), 0x2087, 0x2007, 2 },
+	};
+	for (unsigned k = 0; k < 2; k++) {
+		struct vm v;
+		vm_init(&v, 2u << 20);
+		vm_flat32(&v, 0x2000);
+		idt_hlt(&v, 13);
+		vm_load(&v, 0x2000, t[k].code, t[k].n);
+		vm_seg(&v, CPU_CS, 0x08, 0, t[k].limit, 0x409b);
+		cr_assert_eq(vm_run(&v, 10), CPU_STOP_HLT);
+		cr_expect_eq(v.last_vec, 13, "case %u", k);
+		cr_expect_eq(v.last_err, 0, "case %u", k);
+		cr_expect_eq(mem_read(v.m, 0x9000 - 12, 4), t[k].at, "case %u: EIP of the jump", k);
+		cr_expect_eq(vm_reg(&v, CPU_ECX), 5, "case %u", k);
+		cr_expect_eq(cpu_icount(v.c), t[k].before + 1, "case %u: the jump did not retire", k);
+		vm_fini(&v);
+	}
+}
+
 /* Paging: 4 KiB pages, A/D bits, #PF error code and CR2 (SDM Vol. 3 §4.7). */
 Test(cpu_pm, paging_faults_and_dirty_bits)
 {
