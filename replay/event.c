@@ -117,21 +117,23 @@ const char *trace_input_kind_name(enum trace_input_kind k)
 	return (unsigned)k < TRACE_INPUT_KIND_END ? input_kind_names[k] : NULL;
 }
 
-int trace_event_stream(enum trace_event_kind kind)
-{
-	switch (kind) {
-	case TRACE_EV_IO: return TRACE_STREAM_IO;
-	case TRACE_EV_PAM: case TRACE_EV_SMRAM: case TRACE_EV_ROM_RESET:
-	case TRACE_EV_SYSTEM_RESET: return TRACE_STREAM_PAM;
-	case TRACE_EV_INTERRUPT: case TRACE_EV_CPU_MODE: case TRACE_EV_SMM:
-		return TRACE_STREAM_INT;
-	case TRACE_EV_DEBUG_OUT: case TRACE_EV_SERIAL_OUT: return TRACE_STREAM_DEBUG;
-	case TRACE_EV_MILESTONE: return TRACE_STREAM_MILESTONE;
-	case TRACE_EV_INPUT: return TRACE_STREAM_INPUT;
-	case TRACE_EV_ROM_LOAD: return TRACE_STREAM_ALL;
-	default: return -1;
-	}
-}
+const signed char trace_event_streams[TRACE_EV_KIND_END] = {
+	[0] = -1,
+	[TRACE_EV_ROM_LOAD] = TRACE_STREAM_ALL,
+	[TRACE_EV_ROM_RESET] = TRACE_STREAM_PAM,
+	[TRACE_EV_PAM] = TRACE_STREAM_PAM,
+	[TRACE_EV_SMRAM] = TRACE_STREAM_PAM,
+	[TRACE_EV_SYSTEM_RESET] = TRACE_STREAM_PAM,
+	[TRACE_EV_CPU_MODE] = TRACE_STREAM_INT,
+	[TRACE_EV_INTERRUPT] = TRACE_STREAM_INT,
+	[TRACE_EV_IO] = TRACE_STREAM_IO,
+	[TRACE_EV_DEBUG_OUT] = TRACE_STREAM_DEBUG,
+	[TRACE_EV_SERIAL_OUT] = TRACE_STREAM_DEBUG,
+	[TRACE_EV_INPUT] = TRACE_STREAM_INPUT,
+	[TRACE_EV_MILESTONE] = TRACE_STREAM_MILESTONE,
+	[TRACE_EV_CHECKPOINT] = -1,
+	[TRACE_EV_SMM] = TRACE_STREAM_INT,
+};
 
 static int bad(char *err, size_t errlen, const char *what, uint64_t v)
 {
@@ -201,10 +203,6 @@ static unsigned log2_size(uint8_t s)
 	return s == 8 ? 3 : s == 4 ? 2 : s == 2 ? 1 : 0;
 }
 
-/* The most bytes a payload takes besides its data bytes: a checkpoint's
- * ten 64-bit hashes; every other kind has at most five varints. */
-#define PAYLOAD_FIXED_MAX 80
-
 static uint8_t *put_le64_at(uint8_t *p, uint64_t v)
 {
 	le_put64(p, v);
@@ -219,10 +217,7 @@ static uint8_t *put_bytes_at(uint8_t *p, const uint8_t *data, uint32_t len)
 	return p + len;
 }
 
-/* The payload at p, which has room for PAYLOAD_FIXED_MAX bytes plus the
- * event's data bytes; returns the end. Recording encodes every event here
- * (several fields each), so the room is made once, by the caller. */
-static uint8_t *encode_payload_at(const struct trace_event *ev, uint8_t *p)
+uint8_t *trace_event_encode_payload_at(const struct trace_event *ev, uint8_t *p)
 {
 	switch (ev->kind) {
 	case TRACE_EV_ROM_LOAD:
@@ -285,12 +280,9 @@ static uint8_t *encode_payload_at(const struct trace_event *ev, uint8_t *p)
 
 void trace_event_encode_payload(const struct trace_event *ev, struct bytebuf *b)
 {
-	size_t data = ev->kind == TRACE_EV_DEBUG_OUT || ev->kind == TRACE_EV_SERIAL_OUT ?
-			      ev->u.out.len : ev->kind == TRACE_EV_INPUT ? ev->u.input.len : 0;
-
-	if (bytebuf_room(b, PAYLOAD_FIXED_MAX + data))
+	if (bytebuf_room(b, TRACE_PAYLOAD_FIXED_MAX + trace_event_data_len(ev)))
 		return;
-	b->len = (size_t)(encode_payload_at(ev, b->data + b->len) - b->data);
+	b->len = (size_t)(trace_event_encode_payload_at(ev, b->data + b->len) - b->data);
 }
 
 void trace_event_encode_canonical(const struct trace_event *ev, struct bytebuf *b)

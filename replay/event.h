@@ -166,8 +166,13 @@ const char *trace_input_kind_name(enum trace_input_kind k);
 int trace_milestone_parse(const char *name);
 
 /* The chain stream a kind belongs to besides ALL; TRACE_STREAM_ALL when it
- * belongs to no other stream (ROM_LOAD); -1 for CHECKPOINT (no chain). */
-int trace_event_stream(enum trace_event_kind kind);
+ * belongs to no other stream (ROM_LOAD); -1 for CHECKPOINT (no chain) and
+ * for a kind that does not exist. */
+extern const signed char trace_event_streams[TRACE_EV_KIND_END];
+static inline int trace_event_stream(enum trace_event_kind kind)
+{
+	return (unsigned)kind < TRACE_EV_KIND_END ? trace_event_streams[kind] : -1;
+}
 
 /* Checks that every field is in range for its kind. Returns 0, or -1 with a
  * one-line reason in err. */
@@ -179,9 +184,25 @@ static inline uint64_t trace_event_tag(enum trace_event_kind kind)
 	return (uint64_t)kind << 3 | TRACE_EVENT_KVER;
 }
 
+/* The most bytes a payload takes besides its data bytes: a checkpoint's
+ * ten 64-bit hashes; every other kind has at most five varints, and the
+ * data's length. */
+#define TRACE_PAYLOAD_FIXED_MAX 80
+
+/* The data bytes of DEBUG_OUT, SERIAL_OUT and INPUT events; 0 for others. */
+static inline size_t trace_event_data_len(const struct trace_event *ev)
+{
+	return ev->kind == TRACE_EV_DEBUG_OUT || ev->kind == TRACE_EV_SERIAL_OUT ? ev->u.out.len :
+	       ev->kind == TRACE_EV_INPUT ? ev->u.input.len : 0;
+}
+
 /* Appends the payload encoding of ev (its fields, not kind or icount) to out.
  * ev must pass trace_event_check. */
 void trace_event_encode_payload(const struct trace_event *ev, struct bytebuf *out);
+/* The same at p, which has room for TRACE_PAYLOAD_FIXED_MAX bytes plus the
+ * data bytes; returns the end. Recording encodes every event here, into
+ * room made once by the caller. */
+uint8_t *trace_event_encode_payload_at(const struct trace_event *ev, uint8_t *p);
 
 /* Appends the canonical encoding of ev to out: tag, absolute icount, payload
  * (docs/trace-format.md §5). It depends only on the event, never on storage

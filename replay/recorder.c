@@ -20,6 +20,10 @@
 #include "replay/trace_config.h"
 #include "replay/trace_writer.h"
 
+/* Events the recorder holds back, and room for their bytes. */
+#define RECORDER_QUEUE 64
+#define RECORDER_QDATA_MAX 4096
+
 struct recorder {
 	struct machine *m;
 	struct trace_writer *w;
@@ -32,6 +36,16 @@ struct recorder {
 	size_t next_input;
 	int io_all, io_none;
 	uint8_t io_ports[0x10000 / 8];
+	/* Events wait here and reach the writer in batches: encoding, hashing
+	 * and compressing one event at a time between guest instructions
+	 * evicted the interpreter from the host's L1 caches at every port
+	 * access and mode switch. The queue is drained before anything reads
+	 * the writer (checkpoint chains, keyframes) and whenever the run
+	 * returns to the caller, so the file and the chains are the same. */
+	struct trace_event queue[RECORDER_QUEUE];
+	size_t nqueued;
+	uint8_t *qdata;                /* copies of queued events' bytes */
+	size_t qdata_len, qdata_cap;
 	int error;
 	char errmsg[300];
 	/* A state replay reaches by itself at its icount: right after an
@@ -118,13 +132,74 @@ static void fail(struct recorder *r, const char *msg)
 	machine_request_stop(r->m, 0);
 }
 
+/* Hand every queued event to the writer, in order. */
+static void drain(struct recorder *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nqueued && !r->error; i++)
+		if (trace_write_event(r->w, &r->queue[i]))
+			fail(r, trace_writer_error(r->w));
+	r->nqueued = 0;
+	r->qdata_len = 0;
+}
+
+/* The borrowed bytes of DEBUG_OUT, SERIAL_OUT and INPUT events, where a
+ * queued copy can point to them. NULL: drain and write the event now. */
+static const uint8_t *keep_data(struct recorder *r, const uint8_t *data, size_t len)
+{
+	uint8_t *p;
+
+	if (!len)
+		return data;
+	if (len > RECORDER_QDATA_MAX - r->qdata_len)
+		return NULL;
+	if (!r->qdata) {
+		r->qdata = malloc(RECORDER_QDATA_MAX);
+		if (!r->qdata)
+			return NULL;
+	}
+	p = r->qdata + r->qdata_len;
+	memcpy(p, data, len);
+	r->qdata_len += len;
+	return p;
+}
+
 static void on_event(void *opaque, const struct trace_event *ev)
 {
 	struct recorder *r = opaque;
+	struct trace_event *q;
+	const uint8_t *kept;
 
 	if (r->error)
 		return;
-	if (trace_write_event(r->w, ev))
+	if (r->nqueued == RECORDER_QUEUE)
+		drain(r);
+	q = &r->queue[r->nqueued];
+	*q = *ev;
+	switch (ev->kind) {
+	case TRACE_EV_DEBUG_OUT:
+	case TRACE_EV_SERIAL_OUT:
+		kept = keep_data(r, ev->u.out.data, ev->u.out.len);
+		if (!kept)
+			goto now;
+		q->u.out.data = kept;
+		break;
+	case TRACE_EV_INPUT:
+		kept = keep_data(r, ev->u.input.data, ev->u.input.len);
+		if (!kept)
+			goto now;
+		q->u.input.data = kept;
+		break;
+	default:
+		break;
+	}
+	r->nqueued++;
+	return;
+now:
+	/* Too large to copy, or out of memory: what is queued goes first. */
+	drain(r);
+	if (!r->error && trace_write_event(r->w, ev))
 		fail(r, trace_writer_error(r->w));
 }
 
@@ -148,6 +223,9 @@ static void write_keyframe(struct recorder *r)
 	size_t len;
 	char e[300];
 
+	drain(r);
+	if (r->error)
+		return;
 	if (machine_snapshot_save(r->m, &snap, &len, e, sizeof(e))) {
 		fail(r, e);
 		return;
@@ -246,6 +324,7 @@ struct recorder *recorder_attach(struct machine *m, const struct machine_config 
 	}
 	if (r->snap_every && !r->error)
 		write_keyframe(r);
+	drain(r);
 	if (r->error) {
 		snprintf(err, errlen, "%s", r->errmsg);
 		goto fail;
@@ -261,6 +340,7 @@ fail:
 	if (r->keys)
 		fclose(r->keys);
 	free(r->keys_path);
+	free(r->qdata);
 	input_script_free(&r->inputs);
 	free(r);
 	return NULL;
@@ -302,7 +382,7 @@ static void inject_due(struct recorder *r)
 	}
 }
 
-enum machine_stop recorder_run(struct recorder *r, const struct machine_until *until)
+static enum machine_stop run(struct recorder *r, const struct machine_until *until)
 {
 	if (r->error)
 		return MACHINE_STOP_REQUEST;
@@ -339,6 +419,14 @@ enum machine_stop recorder_run(struct recorder *r, const struct machine_until *u
 	}
 }
 
+enum machine_stop recorder_run(struct recorder *r, const struct machine_until *until)
+{
+	enum machine_stop why = run(r, until);
+
+	drain(r);
+	return r->error ? MACHINE_STOP_REQUEST : why;
+}
+
 const char *recorder_error(const struct recorder *r)
 {
 	return r->error ? r->errmsg : NULL;
@@ -364,6 +452,7 @@ int recorder_monitor_input(struct recorder *r, int kind, uint64_t addr, const ui
 	ev.u.input.len = len;
 	ev.u.input.data = data;
 	observer_emit(&r->obs, &ev);
+	drain(r);
 	return r->error ? -1 : 0;
 }
 
@@ -375,6 +464,7 @@ int recorder_finish(struct recorder *r, enum machine_stop why, char *err, size_t
 	note_idle(r);
 	if (!r->error)
 		write_checkpoint(r);
+	drain(r);
 	observer_detach(&r->obs);
 	if (r->error) {
 		snprintf(err, errlen, "%s", r->errmsg);
@@ -389,6 +479,7 @@ int recorder_finish(struct recorder *r, enum machine_stop why, char *err, size_t
 		rc = -1;
 	}
 	free(r->keys_path);
+	free(r->qdata);
 	input_script_free(&r->inputs);
 	free(r);
 	return rc;

@@ -186,19 +186,27 @@ int trace_writer_flush(struct trace_writer *w)
 	return 0;
 }
 
+/* An event with at most this many data bytes is encoded on the stack. */
+#define SMALL_DATA 64
+#define SMALL_CANON (2 * VARINT_MAX_LEN + TRACE_PAYLOAD_FIXED_MAX + SMALL_DATA)
+/* Payloads up to this long are copied into the frame as one fixed-size
+ * move (the frame keeps that much room past the record). */
+#define SHORT_PAYLOAD 32
+
 /*
  * The per-event path. The payload is encoded once, straight after the
- * canonical prefix (tag, absolute icount) in w->canon, which the chains
- * hash as it stands; the frame record (tag, icount delta, length, payload)
- * is then written in place, the payload copied from there. The bytes are
- * those of trace_event_encode_canonical and trace_event_encode_payload.
+ * canonical prefix (tag, absolute icount), on the stack unless it carries
+ * many data bytes (then in w->canon); the chains hash that as it stands.
+ * The frame record (tag, icount delta, length, payload) is then written in
+ * place, the payload copied from there. The bytes are those of
+ * trace_event_encode_canonical and trace_event_encode_payload.
  */
 int trace_write_event(struct trace_writer *w, const struct trace_event *ev)
 {
-	uint64_t before[TRACE_NSTREAMS];
+	uint8_t small[SMALL_CANON];
+	uint8_t *canon = small, *q;
 	struct trace_event cp;
-	uint8_t *q;
-	size_t npre, plen;
+	size_t npre, clen, plen, data;
 	char why[128];
 	int s;
 
@@ -215,27 +223,28 @@ int trace_write_event(struct trace_writer *w, const struct trace_event *ev)
 		memcpy(cp.u.checkpoint.chains, w->chains.h, sizeof(w->chains.h));
 		ev = &cp;
 	}
-	if (!w->cur.nevents)
-		memcpy(before, w->chains.h, sizeof(before));
+	data = trace_event_data_len(ev);
+	if (data > SMALL_DATA) {
+		bytebuf_clear(&w->canon);
+		if (bytebuf_room(&w->canon, 2 * VARINT_MAX_LEN + TRACE_PAYLOAD_FIXED_MAX + data))
+			return fail(w, -ENOMEM, "out of memory%s", "");
+		canon = w->canon.data;
+	}
 
 	/* Canonical encoding: prefix, then the payload. */
-	bytebuf_clear(&w->canon);
-	if (bytebuf_room(&w->canon, 2 * VARINT_MAX_LEN))
-		return fail(w, -ENOMEM, "out of memory%s", "");
-	q = bytebuf_uvar_at(w->canon.data, trace_event_tag(ev->kind));
+	q = bytebuf_uvar_at(canon, trace_event_tag(ev->kind));
 	q = bytebuf_uvar_at(q, ev->icount);
-	npre = (size_t)(q - w->canon.data);
-	w->canon.len = npre;
-	trace_event_encode_payload(ev, &w->canon);
-	if (w->canon.oom)
-		return fail(w, -ENOMEM, "out of memory%s", "");
+	npre = (size_t)(q - canon);
+	clen = (size_t)(trace_event_encode_payload_at(ev, q) - canon);
+	plen = clen - npre;
 	s = trace_event_stream(ev->kind);
+	if (!w->cur.nevents)
+		memcpy(w->cur.chains, w->chains.h, sizeof(w->cur.chains));
 	if (s >= 0) {
-		w->chains.h[TRACE_STREAM_ALL] = XXH3_64bits_withSeed(w->canon.data, w->canon.len,
+		w->chains.h[TRACE_STREAM_ALL] = XXH3_64bits_withSeed(canon, clen,
 								     w->chains.h[TRACE_STREAM_ALL]);
 		if (s != TRACE_STREAM_ALL)
-			w->chains.h[s] = XXH3_64bits_withSeed(w->canon.data, w->canon.len,
-							      w->chains.h[s]);
+			w->chains.h[s] = XXH3_64bits_withSeed(canon, clen, w->chains.h[s]);
 	}
 	w->seen++;
 	w->last_icount = ev->icount;
@@ -245,17 +254,18 @@ int trace_write_event(struct trace_writer *w, const struct trace_event *ev)
 	if (!w->cur.nevents) {
 		w->cur.first_icount = ev->icount;
 		w->cur.first_event = w->stored;
-		memcpy(w->cur.chains, before, sizeof(before));
 		w->prev_icount = ev->icount;
 	}
-	plen = w->canon.len - npre;
-	if (bytebuf_room(&w->frame, 3 * VARINT_MAX_LEN + plen))
+	if (bytebuf_room(&w->frame, 3 * VARINT_MAX_LEN + plen + SHORT_PAYLOAD))
 		return fail(w, -ENOMEM, "out of memory%s", "");
 	q = w->frame.data + w->frame.len;
 	q = bytebuf_uvar_at(q, trace_event_tag(ev->kind));
 	q = bytebuf_uvar_at(q, ev->icount - w->prev_icount);
 	q = bytebuf_uvar_at(q, plen);
-	memcpy(q, w->canon.data + npre, plen);
+	if (plen <= SHORT_PAYLOAD)
+		memcpy(q, canon + npre, SHORT_PAYLOAD);
+	else
+		memcpy(q, canon + npre, plen);
 	w->frame.len = (size_t)(q + plen - w->frame.data);
 	w->prev_icount = ev->icount;
 	w->cur.nevents++;

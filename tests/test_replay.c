@@ -6,9 +6,11 @@
  * --trace-io never changes the chains; bad traces are refused.
  */
 #include <criterion/criterion.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "cpu/cpu.h"
@@ -550,4 +552,114 @@ Test(replay, keyframe_seek_keeps_checkpoint_numbers, .timeout = 600)
 	cr_expect_eq(replay_trace(a, &o, &from_key), 1, "%s", from_key.message);
 	cr_expect_eq(from_key.div_checkpoint, 250, "%s", from_key.message);
 	cr_expect(strstr(from_key.message, "diverged at checkpoint 250 "), "%s", from_key.message);
+}
+
+/* Machine, config and recorder for the tests that drive recorder_run
+ * themselves. */
+struct live_rec {
+	struct machine_config cfg;
+	struct machine *m;
+	struct recorder *rec;
+};
+
+static void live_start(struct live_rec *l, const char *path, const struct recorder_options *ro)
+{
+	char err[1024];
+
+	if (access(BIOS, R_OK))
+		cr_skip_test("SeaBIOS is not installed (scripts/setup installs it)");
+	config_init(&l->cfg);
+	l->cfg.bios = BIOS;
+	l->cfg.serial = "none";
+	l->cfg.disks[l->cfg.ndisks++] = tu_build_path("pc-bios/demo.img");
+	l->m = machine_new(&l->cfg, NULL, err, sizeof(err));
+	cr_assert(l->m, "%s", err);
+	l->rec = recorder_attach(l->m, &l->cfg, path, ro, err, sizeof(err));
+	cr_assert(l->rec, "%s", err);
+}
+
+static enum machine_stop live_run(struct live_rec *l, const char *until)
+{
+	struct machine_until u;
+	char err[512];
+
+	cr_assert(!machine_parse_until(until, &u, err, sizeof(err)), "%s", err);
+	return recorder_run(l->rec, &u);
+}
+
+/* The recorder hands events to the writer in batches, keeping copies of
+ * their bytes: input too large for that room is written at once, after
+ * what waits, so the trace keeps every byte and the order. */
+Test(replay, large_injected_input_keeps_its_place, .timeout = 300)
+{
+	struct recorder_options ro = opts(30000);
+	static uint8_t big[6000];
+	const char *want[3] = { "before", NULL, "after" };
+	struct replay_result res;
+	struct trace_reader *r;
+	struct trace_event ev;
+	struct live_rec l;
+	char err[512], *t;
+	uint64_t last = 0;
+	int inputs = 0;
+
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = (uint8_t)('a' + i % 26);
+	make_tmpdir();
+	t = tmp("big.trace");
+	live_start(&l, t, &ro);
+	cr_assert_eq(live_run(&l, "icount=150000"), MACHINE_STOP_UNTIL);
+	cr_assert_eq(recorder_inject_serial(l.rec, (const uint8_t *)"before", 6), 0);
+	cr_assert_eq(recorder_inject_serial(l.rec, big, sizeof(big)), 0);
+	cr_assert_eq(recorder_inject_serial(l.rec, (const uint8_t *)"after", 5), 0);
+	cr_assert_eq(live_run(&l, "icount=300000"), MACHINE_STOP_UNTIL);
+	cr_assert(!recorder_finish(l.rec, MACHINE_STOP_UNTIL, err, sizeof(err)), "%s", err);
+	machine_free(l.m);
+
+	cr_assert(!trace_reader_open(&r, t, TRACE_READ_STRICT, err, sizeof(err)), "%s", err);
+	while (trace_reader_next(r, &ev) > 0) {
+		cr_expect_geq(ev.icount, last);
+		last = ev.icount;
+		if (ev.kind != TRACE_EV_INPUT || ev.u.input.kind != TRACE_INPUT_SERIAL)
+			continue;
+		cr_assert_lt(inputs, 3);
+		cr_expect_eq(ev.icount, 150000);
+		if (want[inputs])
+			cr_expect(ev.u.input.len == strlen(want[inputs]) &&
+				  !memcmp(ev.u.input.data, want[inputs], ev.u.input.len),
+				  "input %d", inputs);
+		else
+			cr_expect(ev.u.input.len == sizeof(big) &&
+				  !memcmp(ev.u.input.data, big, sizeof(big)), "the large input");
+		inputs++;
+	}
+	trace_reader_close(r);
+	cr_expect_eq(inputs, 3);
+	cr_expect_eq(replay_trace(t, NULL, &res), 0, "%s", res.message);
+}
+
+/* A trace file that cannot grow (RLIMIT_FSIZE, as a full disk would) stops
+ * the run early with the writer's message, from recorder_run and again from
+ * recorder_finish, even though events reach the writer in batches. */
+Test(replay, write_error_stops_the_recording, .timeout = 300)
+{
+	struct recorder_options ro = opts(30000);
+	struct rlimit lim = { 8192, 8192 };
+	struct live_rec l;
+	char err[512], *t;
+	const char *e;
+
+	make_tmpdir();
+	t = tmp("full.trace");
+	signal(SIGXFSZ, SIG_IGN);
+	cr_assert(!setrlimit(RLIMIT_FSIZE, &lim));
+	live_start(&l, t, &ro);
+	cr_expect_eq(live_run(&l, "mbr"), MACHINE_STOP_REQUEST);
+	cr_expect_lt(cpu_icount(machine_cpu(l.m)), 6000000, "the run stopped at the error");
+	e = recorder_error(l.rec);
+	cr_expect(e && strstr(e, "write failed"), "%s", e ? e : "(no error)");
+	cr_expect_eq(live_run(&l, "mbr"), MACHINE_STOP_REQUEST, "and stays stopped");
+	cr_expect(recorder_finish(l.rec, MACHINE_STOP_REQUEST, err, sizeof(err)));
+	cr_expect(strstr(err, "write failed"), "%s", err);
+	machine_free(l.m);
 }
