@@ -7,6 +7,7 @@ liblockstep_a_SOURCES += replay/replay.h \
 	replay/chain.c replay/chain.h \
 	replay/trace_format.c replay/trace_format.h \
 	replay/trace_writer.c replay/trace_writer.h \
+	replay/trace_pipe.c replay/trace_pipe.h \
 	replay/trace_reader.c replay/trace_reader.h \
 	replay/trace_print.c replay/trace_print.h \
 	replay/trace_synth.c replay/trace_synth.h \

@@ -18,11 +18,8 @@
 #include "replay/keyframes.h"
 #include "replay/observer.h"
 #include "replay/trace_config.h"
+#include "replay/trace_pipe.h"
 #include "replay/trace_writer.h"
-
-/* Events the recorder holds back, and room for their bytes. */
-#define RECORDER_QUEUE 64
-#define RECORDER_QDATA_MAX 4096
 
 struct recorder {
 	struct machine *m;
@@ -36,16 +33,12 @@ struct recorder {
 	size_t next_input;
 	int io_all, io_none;
 	uint8_t io_ports[0x10000 / 8];
-	/* Events wait here and reach the writer in batches: encoding, hashing
-	 * and compressing one event at a time between guest instructions
-	 * evicted the interpreter from the host's L1 caches at every port
-	 * access and mode switch. The queue is drained before anything reads
-	 * the writer (checkpoint chains, keyframes) and whenever the run
-	 * returns to the caller, so the file and the chains are the same. */
-	struct trace_event queue[RECORDER_QUEUE];
-	size_t nqueued;
-	uint8_t *qdata;                /* copies of queued events' bytes */
-	size_t qdata_len, qdata_cap;
+	/* Events reach the writer in batches, on a thread of their own where
+	 * the host has a second CPU (replay/trace_pipe.h): writing each one as
+	 * it happened, between guest instructions, evicted the interpreter from
+	 * the host's caches. The pipe is synced before anything reads the
+	 * writer (keyframes, the end). */
+	struct trace_pipe *pipe;
 	int error;
 	char errmsg[300];
 	/* A state replay reaches by itself at its icount: right after an
@@ -132,74 +125,18 @@ static void fail(struct recorder *r, const char *msg)
 	machine_request_stop(r->m, 0);
 }
 
-/* Hand every queued event to the writer, in order. */
+/* Everything queued written, and its error known. */
 static void drain(struct recorder *r)
 {
-	size_t i;
-
-	for (i = 0; i < r->nqueued && !r->error; i++)
-		if (trace_write_event(r->w, &r->queue[i]))
-			fail(r, trace_writer_error(r->w));
-	r->nqueued = 0;
-	r->qdata_len = 0;
-}
-
-/* The borrowed bytes of DEBUG_OUT, SERIAL_OUT and INPUT events, where a
- * queued copy can point to them. NULL: drain and write the event now. */
-static const uint8_t *keep_data(struct recorder *r, const uint8_t *data, size_t len)
-{
-	uint8_t *p;
-
-	if (!len)
-		return data;
-	if (len > RECORDER_QDATA_MAX - r->qdata_len)
-		return NULL;
-	if (!r->qdata) {
-		r->qdata = malloc(RECORDER_QDATA_MAX);
-		if (!r->qdata)
-			return NULL;
-	}
-	p = r->qdata + r->qdata_len;
-	memcpy(p, data, len);
-	r->qdata_len += len;
-	return p;
+	if (!r->error && trace_pipe_sync(r->pipe))
+		fail(r, trace_writer_error(r->w));
 }
 
 static void on_event(void *opaque, const struct trace_event *ev)
 {
 	struct recorder *r = opaque;
-	struct trace_event *q;
-	const uint8_t *kept;
 
-	if (r->error)
-		return;
-	if (r->nqueued == RECORDER_QUEUE)
-		drain(r);
-	q = &r->queue[r->nqueued];
-	*q = *ev;
-	switch (ev->kind) {
-	case TRACE_EV_DEBUG_OUT:
-	case TRACE_EV_SERIAL_OUT:
-		kept = keep_data(r, ev->u.out.data, ev->u.out.len);
-		if (!kept)
-			goto now;
-		q->u.out.data = kept;
-		break;
-	case TRACE_EV_INPUT:
-		kept = keep_data(r, ev->u.input.data, ev->u.input.len);
-		if (!kept)
-			goto now;
-		q->u.input.data = kept;
-		break;
-	default:
-		break;
-	}
-	r->nqueued++;
-	return;
-now:
-	/* Too large to copy, or out of memory: what is queued goes first. */
-	drain(r);
-	if (!r->error && trace_write_event(r->w, ev))
+	if (!r->error && trace_pipe_put(r->pipe, ev))
 		fail(r, trace_writer_error(r->w));
 }
 
@@ -302,6 +239,9 @@ struct recorder *recorder_attach(struct machine *m, const struct machine_config 
 	blobs = NULL;
 	free(config);
 	config = NULL;
+	r->pipe = trace_pipe_new(r->w, o->writer_thread);
+	if (!r->pipe)
+		goto nomem;
 	if (r->snap_every) {
 		size_t n = strlen(path) + sizeof(KEYFRAMES_SUFFIX);
 		r->keys_path = malloc(n);
@@ -336,11 +276,11 @@ fail:
 	observer_detach(&r->obs);
 	trace_blobs_free(blobs, blobs ? nblobs : 0);
 	free(config);
+	trace_pipe_free(r->pipe);
 	trace_writer_free(r->w);
 	if (r->keys)
 		fclose(r->keys);
 	free(r->keys_path);
-	free(r->qdata);
 	input_script_free(&r->inputs);
 	free(r);
 	return NULL;
@@ -382,7 +322,7 @@ static void inject_due(struct recorder *r)
 	}
 }
 
-static enum machine_stop run(struct recorder *r, const struct machine_until *until)
+enum machine_stop recorder_run(struct recorder *r, const struct machine_until *until)
 {
 	if (r->error)
 		return MACHINE_STOP_REQUEST;
@@ -417,14 +357,6 @@ static enum machine_stop run(struct recorder *r, const struct machine_until *unt
 		}
 		inject_due(r);
 	}
-}
-
-enum machine_stop recorder_run(struct recorder *r, const struct machine_until *until)
-{
-	enum machine_stop why = run(r, until);
-
-	drain(r);
-	return r->error ? MACHINE_STOP_REQUEST : why;
 }
 
 const char *recorder_error(const struct recorder *r)
@@ -466,6 +398,7 @@ int recorder_finish(struct recorder *r, enum machine_stop why, char *err, size_t
 		write_checkpoint(r);
 	drain(r);
 	observer_detach(&r->obs);
+	trace_pipe_free(r->pipe);
 	if (r->error) {
 		snprintf(err, errlen, "%s", r->errmsg);
 		rc = -1;
@@ -479,7 +412,6 @@ int recorder_finish(struct recorder *r, enum machine_stop why, char *err, size_t
 		rc = -1;
 	}
 	free(r->keys_path);
-	free(r->qdata);
 	input_script_free(&r->inputs);
 	free(r);
 	return rc;

@@ -36,6 +36,9 @@ struct recorder_options {
 	const char *input_path;      /* --input FILE; NULL: none */
 	int disk_rw;                 /* --disk-mode rw was given: refused */
 	const char *version;         /* lockstep version string for the header */
+	int writer_thread;           /* enum trace_pipe_mode: 0 (AUTO) writes on a
+				      * thread when the host has two CPUs; the file
+				      * is the same either way */
 };
 
 /* Defaults for every option. */
@@ -58,8 +61,10 @@ struct recorder *recorder_attach(struct machine *m, const struct machine_config 
 
 /* machine_run with recording: stops where machine_run would, with the same
  * reason. Call again to go on. A write error stops the run
- * (MACHINE_STOP_REQUEST), and every later call returns that at once;
- * recorder_error says what happened, recorder_finish reports it. */
+ * (MACHINE_STOP_REQUEST) once it comes back from the writer, a batch or
+ * two of events later when a thread writes (replay/trace_pipe.h), and
+ * every later call returns that at once; recorder_error says what
+ * happened, recorder_finish reports it (it may be the first to know). */
 enum machine_stop recorder_run(struct recorder *r, const struct machine_until *until);
 
 /* The first write error (one line), or NULL while the recording is fine. */

@@ -18,6 +18,7 @@
 #include "replay/input_script.h"
 #include "replay/recorder.h"
 #include "replay/replayer.h"
+#include "replay/trace_pipe.h"
 #include "replay/trace_reader.h"
 #include "tests/testutil.h"
 
@@ -638,28 +639,74 @@ Test(replay, large_injected_input_keeps_its_place, .timeout = 300)
 	cr_expect_eq(replay_trace(t, NULL, &res), 0, "%s", res.message);
 }
 
-/* A trace file that cannot grow (RLIMIT_FSIZE, as a full disk would) stops
- * the run early with the writer's message, from recorder_run and again from
- * recorder_finish, even though events reach the writer in batches. */
-Test(replay, write_error_stops_the_recording, .timeout = 300)
+/* A recording into a trace file that cannot grow: where it stopped. */
+static uint64_t record_until_full(const char *t, int mode)
 {
 	struct recorder_options ro = opts(30000);
-	struct rlimit lim = { 8192, 8192 };
 	struct live_rec l;
-	char err[512], *t;
+	char err[512];
 	const char *e;
+	uint64_t at;
 
-	make_tmpdir();
-	t = tmp("full.trace");
-	signal(SIGXFSZ, SIG_IGN);
-	cr_assert(!setrlimit(RLIMIT_FSIZE, &lim));
+	ro.writer_thread = mode;
 	live_start(&l, t, &ro);
 	cr_expect_eq(live_run(&l, "mbr"), MACHINE_STOP_REQUEST);
-	cr_expect_lt(cpu_icount(machine_cpu(l.m)), 6000000, "the run stopped at the error");
+	at = cpu_icount(machine_cpu(l.m));
+	cr_expect_lt(at, 6000000, "the run stopped at the error");
 	e = recorder_error(l.rec);
 	cr_expect(e && strstr(e, "write failed"), "%s", e ? e : "(no error)");
 	cr_expect_eq(live_run(&l, "mbr"), MACHINE_STOP_REQUEST, "and stays stopped");
 	cr_expect(recorder_finish(l.rec, MACHINE_STOP_REQUEST, err, sizeof(err)));
 	cr_expect(strstr(err, "write failed"), "%s", err);
 	machine_free(l.m);
+	return at;
+}
+
+/* A trace file that cannot grow (RLIMIT_FSIZE, as a full disk would) stops
+ * the run with the writer's message, from recorder_run and again from
+ * recorder_finish, written inline or by the writer thread; where it stops
+ * never depends on thread timing. */
+Test(replay, write_error_stops_the_recording, .timeout = 300)
+{
+	struct rlimit lim = { 8192, 8192 };
+	uint64_t th0, th1;
+	char *t;
+
+	make_tmpdir();
+	t = tmp("full.trace");
+	signal(SIGXFSZ, SIG_IGN);
+	cr_assert(!setrlimit(RLIMIT_FSIZE, &lim));
+	record_until_full(t, TRACE_PIPE_INLINE);
+	th0 = record_until_full(t, TRACE_PIPE_THREAD);
+	th1 = record_until_full(t, TRACE_PIPE_THREAD);
+	cr_expect_eq(th0, th1, "stopped at %llu, then at %llu", (unsigned long long)th0,
+		     (unsigned long long)th1);
+}
+
+/* The writer thread changes nothing in the files: the same trace and the
+ * same keyframes (whose counts and chains need every event written) as
+ * writing inline. */
+Test(replay, writer_thread_gives_the_same_files, .timeout = 300)
+{
+	const char *names[2][2] = { { "in.trace", "in.trace.keys" }, { "th.trace", "th.trace.keys" } };
+	uint8_t *d[2][2];
+	size_t n[2][2];
+
+	make_tmpdir();
+	for (int k = 0; k < 2; k++) {
+		struct recorder_options ro = opts(30000);
+		ro.snapshot_every = 500000;
+		ro.writer_thread = k ? TRACE_PIPE_THREAD : TRACE_PIPE_INLINE;
+		record(BIOS, tmp(names[k][0]), "icount=2000000", &ro);
+		for (int f = 0; f < 2; f++) {
+			d[k][f] = tu_read_file(tmp(names[k][f]), &n[k][f]);
+			cr_assert_not_null(d[k][f], "%s", names[k][f]);
+		}
+	}
+	for (int f = 0; f < 2; f++) {
+		cr_expect(n[0][f] == n[1][f] && !memcmp(d[0][f], d[1][f], n[0][f]),
+			  "%s and %s differ", names[0][f], names[1][f]);
+		free(d[0][f]);
+		free(d[1][f]);
+	}
 }

@@ -2,12 +2,15 @@
  * trace_reader.c, chain.c): fields, determinism, chains, seeking, salvage. */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <xxhash.h>
 
 #include "replay/chain.h"
+#include "replay/trace_pipe.h"
 #include "replay/trace_print.h"
 #include "replay/trace_reader.h"
 #include "replay/trace_synth.h"
@@ -541,4 +544,133 @@ Test(trace_rw, reads_checked_in_version_1_trace)
 	cr_expect_eq(i, 48);
 	trace_reader_close(r);
 	free(p);
+}
+
+/* Event i of the pipe tests: the synthetic events, with now and then one
+ * whose bytes fill most of a batch's room, or more than all of it. The
+ * bytes are written into buf, which the caller reuses at once. */
+static void pipe_event(uint64_t i, struct trace_event *ev, uint8_t *buf, size_t cap)
+{
+	size_t len = i % 997 == 5 ? 20000 : i % 301 == 7 ? 6000 : 0;
+
+	trace_synth_event(i, ev, buf);
+	if (!len)
+		return;
+	cr_assert_leq(len, cap);
+	for (size_t k = 0; k < len; k++)
+		buf[k] = (uint8_t)(i * 31 + k);
+	ev->kind = TRACE_EV_SERIAL_OUT;
+	ev->u.out.port = 0x3F8;
+	ev->u.out.len = (uint32_t)len;
+	ev->u.out.data = buf;
+}
+
+/* n pipe events into path, straight to the writer (mode < 0) or through a
+ * pipe in that mode. Returns the file's bytes. */
+static uint8_t *write_via_pipe(const char *path, uint64_t n, int mode, size_t *len)
+{
+	static uint8_t buf[20000];
+	struct trace_writer *w;
+	struct trace_pipe *p = NULL;
+	struct trace_event ev;
+	char err[256];
+
+	cr_assert_eq(trace_writer_open(&w, path, trace_synth_header(), NULL, err, sizeof(err)), 0,
+		     "%s", err);
+	if (mode >= 0) {
+		p = trace_pipe_new(w, (enum trace_pipe_mode)mode);
+		cr_assert_not_null(p);
+		if (mode == TRACE_PIPE_INLINE)
+			cr_expect(!trace_pipe_threaded(p));
+	}
+	for (uint64_t i = 0; i < n; i++) {
+		pipe_event(i, &ev, buf, sizeof(buf));
+		cr_assert_eq(p ? trace_pipe_put(p, &ev) : trace_write_event(w, &ev), 0, "event %llu",
+			     (unsigned long long)i);
+		memset(buf, 0xEE, sizeof(buf));   /* the pipe kept its own copy */
+		if (p && i == n / 2) {
+			cr_assert_eq(trace_pipe_sync(p), 0);
+			cr_expect_eq(trace_writer_events_seen(w), i + 1, "sync writes everything");
+		}
+	}
+	trace_pipe_free(p);
+	cr_assert_eq(trace_writer_finish(w, trace_synth_final_icount(n)), 0, "%s",
+		     trace_writer_error(w));
+	trace_writer_free(w);
+	return tu_read_file(path, len);
+}
+
+/* Batches, inline or on the worker thread, give the writer the same events
+ * in the same order: the same file as writing each event directly. */
+Test(trace_rw, pipe_writes_the_same_file_inline_and_threaded)
+{
+	char *path = tmp_path();
+	size_t n0, n1, n2;
+	uint8_t *direct = write_via_pipe(path, 6000, -1, &n0);
+	uint8_t *in = write_via_pipe(path, 6000, TRACE_PIPE_INLINE, &n1);
+	uint8_t *th = write_via_pipe(path, 6000, TRACE_PIPE_THREAD, &n2);
+
+	cr_assert(direct && in && th);
+	cr_expect(n1 == n0 && !memcmp(direct, in, n0), "inline batches change the file");
+	cr_expect(n2 == n0 && !memcmp(direct, th, n0), "the writer thread changes the file");
+	free(direct);
+	free(in);
+	free(th);
+	unlink(path);
+	free(path);
+}
+
+/* Events a pipe takes before a write error comes back (RLIMIT_FSIZE, as on
+ * a full disk), and the error. */
+static uint64_t puts_before_error(const char *path, enum trace_pipe_mode mode, int *err_out)
+{
+	static uint8_t buf[20000];
+	struct trace_writer_options wo;
+	struct trace_writer *w;
+	struct trace_pipe *p;
+	struct trace_event ev;
+	char err[256];
+	uint64_t i;
+	int e = 0;
+
+	trace_writer_options_init(&wo);
+	wo.frame_bytes = 4096;   /* a frame, and a chance to fail, every few events */
+	cr_assert_eq(trace_writer_open(&w, path, trace_synth_header(), &wo, err, sizeof(err)), 0,
+		     "%s", err);
+	p = trace_pipe_new(w, mode);
+	cr_assert_not_null(p);
+	for (i = 0; i < 200000 && !e; i++) {
+		pipe_event(i, &ev, buf, sizeof(buf));
+		e = trace_pipe_put(p, &ev);
+	}
+	*err_out = e ? e : trace_pipe_sync(p);
+	trace_pipe_free(p);
+	cr_expect(strstr(trace_writer_error(w), "write failed"), "%s", trace_writer_error(w));
+	trace_writer_free(w);
+	return i;
+}
+
+/* A write error comes back from put or sync, and where it does depends on
+ * the events only: the same count every time, threaded or not. */
+Test(trace_rw, pipe_reports_write_errors_at_fixed_points)
+{
+	struct rlimit lim = { 65536, 65536 };
+	char *path = tmp_path();
+	uint64_t in, th[3];
+	int e;
+
+	signal(SIGXFSZ, SIG_IGN);
+	cr_assert(!setrlimit(RLIMIT_FSIZE, &lim));
+	in = puts_before_error(path, TRACE_PIPE_INLINE, &e);
+	cr_expect_eq(e, -EFBIG);
+	cr_expect_lt(in, 200000, "the error stopped the puts");
+	for (int k = 0; k < 3; k++) {
+		th[k] = puts_before_error(path, TRACE_PIPE_THREAD, &e);
+		cr_expect_eq(e, -EFBIG);
+		cr_expect_eq(th[k], th[0], "run %d: %llu puts, run 0: %llu", k,
+			     (unsigned long long)th[k], (unsigned long long)th[0]);
+	}
+	cr_expect_geq(th[0], in, "the thread reports no earlier than inline");
+	unlink(path);
+	free(path);
 }
