@@ -22,7 +22,7 @@ void state_io_init_hash_buf(struct state_io *s, uint8_t *buf, size_t cap)
 {
 	state_io_init_hash(s);
 	s->buf = buf;
-	s->cap = cap;
+	s->cap = s->room = buf ? cap : 0;
 	s->borrowed = buf != NULL;
 }
 
@@ -67,7 +67,7 @@ uint8_t *state_io_take(struct state_io *s, size_t *len)
 	}
 	*len = s->len;
 	s->buf = NULL;
-	s->len = s->cap = 0;
+	s->len = s->cap = s->room = 0;
 	return b;
 }
 
@@ -76,6 +76,7 @@ void state_io_fail(struct state_io *s, const char *msg)
 	if (s->error)
 		return;
 	s->error = 1;
+	s->room = 0;
 	if (s->mode == STATE_IO_LOAD)
 		snprintf(s->errmsg, sizeof(s->errmsg), "state offset %zu: %s", s->pos, msg);
 	else
@@ -115,6 +116,7 @@ static int grow(struct state_io *s, size_t n)
 	}
 	s->buf = nb;
 	s->cap = cap;
+	s->room = cap - s->len;
 	s->borrowed = 0;
 	return 0;
 }
@@ -130,6 +132,7 @@ static void io_raw(struct state_io *s, uint8_t *p, size_t n)
 			return;
 		memcpy(s->buf + s->len, p, n);
 		s->len += n;
+		s->room = s->cap - s->len;
 		break;
 	case STATE_IO_LOAD:
 		if (s->error || s->len - s->pos < n) {
@@ -159,6 +162,7 @@ void state_io_uint_slow(struct state_io *s, uint64_t *v, int bytes)
 			return;
 		state_io_put_le(s->buf + s->len, *v, bytes);
 		s->len += (size_t)bytes;
+		s->room = s->cap - s->len;
 		return;
 	}
 	io_raw(s, b, (size_t)bytes);

@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 enum state_io_mode {
 	STATE_IO_HASH,   /* collect the bytes, then XXH3-64 of them all */
@@ -25,6 +26,7 @@ struct state_io {
 	enum state_io_mode mode;
 	uint8_t *buf;              /* HASH, SAVE: owned, grows; LOAD: borrowed */
 	size_t len, cap;           /* HASH, SAVE: bytes written; LOAD: buffer size */
+	size_t room;               /* HASH, SAVE without an error: cap - len; else 0 */
 	size_t pos;                /* LOAD: bytes consumed */
 	int error;                 /* sticky: out of memory, short buffer, bad value */
 	int borrowed;              /* HASH: buf is the caller's (init_hash_buf) */
@@ -56,19 +58,28 @@ void state_io_bytes(struct state_io *s, void *p, size_t n);
 void state_io_uint_slow(struct state_io *s, uint64_t *v, int bytes);
 void state_io_tag_slow(struct state_io *s, const char *name);
 
-/* HASH, SAVE with room for n more bytes and no error: the bytes' place. */
+/* HASH, SAVE with room for n more bytes and no error: the bytes' place
+ * (one test: room is 0 when loading or after an error). */
 static inline uint8_t *state_io_room(struct state_io *s, size_t n)
 {
-	if (__builtin_expect(s->mode == STATE_IO_LOAD || s->error || s->cap - s->len < n, 0))
+	uint8_t *p;
+
+	if (__builtin_expect(s->room < n, 0))
 		return NULL;
+	p = s->buf + s->len;
 	s->len += n;
-	return s->buf + s->len - n;
+	s->room -= n;
+	return p;
 }
 
 static inline void state_io_put_le(uint8_t *p, uint64_t x, int bytes)
 {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	memcpy(p, &x, (size_t)bytes);   /* one store where bytes is a constant */
+#else
 	for (int i = 0; i < bytes; i++)
 		p[i] = (uint8_t)(x >> (8 * i));
+#endif
 }
 
 #define STATE_IO_UINT(name, type, bytes, cast_in, cast_out)        \
@@ -98,20 +109,20 @@ STATE_IO_UINT(state_io_int, int, 4, STATE_IO_INT_IN, (int)(int32_t)(uint32_t))
 #undef STATE_IO_INT_IN
 #undef STATE_IO_UINT
 
-/* A section tag: saved as given, checked on load (catches misaligned or
- * foreign data early, with the section's name in the message). */
-static inline void state_io_tag(struct state_io *s, const char *name)
+/* A section tag: its first 8 bytes, zero-padded, saved as given and
+ * checked on load (catches misaligned or foreign data early, with the
+ * section's name in the message). name must be a string literal: padded
+ * with eight zeroes here, its first 8 bytes are the tag, one 8-byte move. */
+#define state_io_tag(s, name) state_io_tag8((s), name "\0\0\0\0\0\0\0\0")
+static inline void state_io_tag8(struct state_io *s, const char *padded)
 {
 	uint8_t *p = state_io_room(s, 8);
 
 	if (!p) {
-		state_io_tag_slow(s, name);
+		state_io_tag_slow(s, padded);
 		return;
 	}
-	for (int i = 0, end = 0; i < 8; i++) {
-		end = end || !name[i];
-		p[i] = end ? 0 : (uint8_t)name[i];
-	}
+	memcpy(p, padded, 8);
 }
 
 /* LOAD: fail with "bad <what>" unless ok. No effect in other modes. */

@@ -95,6 +95,53 @@ Test(state_io, short_wrong_or_out_of_range_input_is_an_error)
 	free(buf);
 }
 
+/* A caller's buffer too small for the state spills to the heap: the same
+ * digest as hashing into a growing buffer; a tag keeps its first 8 bytes,
+ * zero-padded; after an error no field is written. */
+static void long_tag_visit(struct sample *x, struct state_io *s)
+{
+	state_io_tag(s, "abcdefghijk");
+	state_io_u32(s, &x->c);
+}
+
+Test(state_io, small_buffers_spill_and_tags_are_eight_bytes)
+{
+	struct sample x = { 7, 0x1234, 0xdeadbeef, 0x0123456789abcdefull, -5, -77, "abcd" }, y;
+	uint8_t small[10], *buf;
+	struct state_io s, h;
+	size_t len;
+
+	cr_assert(!state_io_init_hash(&h));
+	sample_visit(&x, &h);
+	state_io_init_hash_buf(&s, small, sizeof(small));
+	sample_visit(&x, &s);
+	cr_assert(!s.error);
+	cr_expect_eq(s.len, h.len);
+	cr_expect_eq(state_io_digest(&s), state_io_digest(&h), "spilled to the heap");
+	cr_expect(!memcmp(s.buf, "sample\0\0", 8), "the tag, zero-padded");
+	state_io_release(&s);
+	state_io_release(&h);
+
+	state_io_init_save(&s);
+	long_tag_visit(&x, &s);
+	buf = state_io_take(&s, &len);
+	cr_assert_eq(len, 12);
+	cr_expect(!memcmp(buf, "abcdefgh", 8), "a long tag keeps 8 bytes");
+	memset(&y, 0, sizeof(y));
+	state_io_init_load(&s, buf, len);
+	long_tag_visit(&y, &s);
+	cr_expect(!s.error && y.c == x.c, "%s", s.errmsg);
+	free(buf);
+
+	state_io_init_save(&s);
+	sample_visit(&x, &s);
+	len = s.len;
+	state_io_fail(&s, "stop");
+	sample_visit(&x, &s);
+	cr_expect_eq(s.len, len, "nothing written after an error");
+	state_io_release(&s);
+}
+
 /* ---- RAM hashing ---- */
 
 static uint64_t fresh_hash(struct mem *m)
