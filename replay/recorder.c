@@ -39,6 +39,13 @@ struct recorder {
 	 * the host's caches. The pipe is synced before anything reads the
 	 * writer (keyframes, the end). */
 	struct trace_pipe *pipe;
+	/* The header, written by begin_trace once the files among the blobs
+	 * (disk images) are hashed: on the writer's thread, while the machine
+	 * starts (the 1 MiB demo disk took 0.3 ms). */
+	struct trace_header hdr;
+	struct trace_blob *blobs;
+	int nblobs, first_file;
+	char *config;
 	int error;
 	char errmsg[300];
 	/* A state replay reaches by itself at its icount: right after an
@@ -177,6 +184,19 @@ static void write_keyframe(struct recorder *r)
 	free(snap);
 }
 
+/* trace_pipe's first job: hash the blobs read from files, then write the
+ * header. */
+static int begin_trace(void *opaque)
+{
+	struct recorder *r = opaque;
+	char e[300];
+
+	if (trace_blobs_hash_files(r->blobs + r->first_file, r->nblobs - r->first_file, e,
+				   sizeof(e)))
+		return trace_writer_abort(r->w, -EIO, e);
+	return trace_writer_begin(r->w, &r->hdr);
+}
+
 struct recorder *recorder_attach(struct machine *m, const struct machine_config *cfg,
 				 const char *path, const struct recorder_options *o, char *err,
 				 size_t errlen)
@@ -184,11 +204,7 @@ struct recorder *recorder_attach(struct machine *m, const struct machine_config 
 	struct recorder_options defaults;
 	struct recorder *r;
 	struct trace_rec_params p;
-	struct trace_header hdr;
 	struct trace_writer_options wo;
-	struct trace_blob *blobs = NULL;
-	char *config = NULL;
-	int nblobs = 0;
 
 	if (!o) {
 		recorder_options_init(&defaults);
@@ -217,29 +233,24 @@ struct recorder *recorder_attach(struct machine *m, const struct machine_config 
 	p.checkpoint_every = r->every;
 	p.snapshot_every = r->snap_every;
 	snprintf(p.trace_io, sizeof(p.trace_io), "%s", o->trace_io ? o->trace_io : "all");
-	config = trace_config_format(cfg, &p);
-	nblobs = trace_blobs_collect(m, cfg, &blobs, err, errlen);
-	if (!config || nblobs < 0) {
-		if (!config)
+	r->config = trace_config_format(cfg, &p);
+	r->nblobs = trace_blobs_list(m, cfg, &r->blobs, &r->first_file, err, errlen);
+	if (!r->config || r->nblobs < 0) {
+		if (!r->config)
 			snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	memset(&hdr, 0, sizeof(hdr));
-	hdr.version = o->version ? o->version : "unknown";
-	hdr.config = config;
-	hdr.rtc_start = cfg->rtc_start;
-	hdr.nblobs = (uint32_t)nblobs;
-	hdr.blobs = blobs;
+	r->hdr.version = o->version ? o->version : "unknown";
+	r->hdr.config = r->config;
+	r->hdr.rtc_start = cfg->rtc_start;
+	r->hdr.nblobs = (uint32_t)r->nblobs;
+	r->hdr.blobs = r->blobs;
 	trace_writer_options_init(&wo);
 	wo.store = store_filter;
 	wo.store_opaque = r;
-	if (trace_writer_open(&r->w, path, &hdr, &wo, err, errlen) < 0)
+	if (trace_writer_create(&r->w, path, &wo, err, errlen) < 0)
 		goto fail;
-	trace_blobs_free(blobs, nblobs);
-	blobs = NULL;
-	free(config);
-	config = NULL;
-	r->pipe = trace_pipe_new(r->w, o->writer_thread);
+	r->pipe = trace_pipe_new(r->w, o->writer_thread, begin_trace, r);
 	if (!r->pipe)
 		goto nomem;
 	if (r->snap_every) {
@@ -264,7 +275,6 @@ struct recorder *recorder_attach(struct machine *m, const struct machine_config 
 	}
 	if (r->snap_every && !r->error)
 		write_keyframe(r);
-	drain(r);
 	if (r->error) {
 		snprintf(err, errlen, "%s", r->errmsg);
 		goto fail;
@@ -274,9 +284,9 @@ nomem:
 	snprintf(err, errlen, "out of memory");
 fail:
 	observer_detach(&r->obs);
-	trace_blobs_free(blobs, blobs ? nblobs : 0);
-	free(config);
 	trace_pipe_free(r->pipe);
+	trace_blobs_free(r->blobs, r->blobs ? r->nblobs : 0);
+	free(r->config);
 	trace_writer_free(r->w);
 	if (r->keys)
 		fclose(r->keys);
@@ -396,9 +406,9 @@ int recorder_finish(struct recorder *r, enum machine_stop why, char *err, size_t
 	note_idle(r);
 	if (!r->error)
 		write_checkpoint(r);
-	drain(r);
 	observer_detach(&r->obs);
-	trace_pipe_free(r->pipe);
+	if (trace_pipe_free(r->pipe) && !r->error)
+		fail(r, trace_writer_error(r->w));
 	if (r->error) {
 		snprintf(err, errlen, "%s", r->errmsg);
 		rc = -1;
@@ -412,6 +422,8 @@ int recorder_finish(struct recorder *r, enum machine_stop why, char *err, size_t
 		rc = -1;
 	}
 	free(r->keys_path);
+	trace_blobs_free(r->blobs, r->nblobs);
+	free(r->config);
 	input_script_free(&r->inputs);
 	free(r);
 	return rc;

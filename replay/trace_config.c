@@ -221,9 +221,10 @@ static int add_blob(struct trace_blob **v, int *n, enum trace_blob_kind kind, co
 	return nv[*n - 1].name && nv[*n - 1].path ? 0 : -1;
 }
 
-int trace_blobs_collect(struct machine *m, const struct machine_config *cfg,
-			struct trace_blob **out, char *err, size_t errlen)
+int trace_blobs_list(struct machine *m, const struct machine_config *cfg,
+		     struct trace_blob **out, int *first_file, char *err, size_t errlen)
 {
+	static const uint8_t later[16];
 	struct mem *mem = machine_mem(m);
 	struct trace_blob *v = NULL;
 	char *bios = NULL, e[1024];
@@ -243,42 +244,50 @@ int trace_blobs_collect(struct machine *m, const struct machine_config *cfg,
 	}
 	free(bios);
 	bios = NULL;
+	*first_file = n;
 	for (int i = 0; i < cfg->noption_roms; i++) {
-		uint8_t h[16];
-		uint64_t size;
 		const char *base = strrchr(cfg->option_roms[i], '/');
 		char name[300];
-		if (trace_hash_file(cfg->option_roms[i], h, &size, err, errlen))
-			goto fail;
 		snprintf(name, sizeof(name), "genroms/%s", base ? base + 1 : cfg->option_roms[i]);
-		if (add_blob(&v, &n, TRACE_BLOB_ROM, name, cfg->option_roms[i], size, h))
+		if (add_blob(&v, &n, TRACE_BLOB_ROM, name, cfg->option_roms[i], 0, later))
 			goto nomem;
 	}
-	if (cfg->kernel) {
-		uint8_t h[16];
-		uint64_t size;
-		if (trace_hash_file(cfg->kernel, h, &size, err, errlen) ||
-		    add_blob(&v, &n, TRACE_BLOB_ROM, "kernel", cfg->kernel, size, h))
-			goto fail;
-	}
+	if (cfg->kernel && add_blob(&v, &n, TRACE_BLOB_ROM, "kernel", cfg->kernel, 0, later))
+		goto nomem;
 	for (int i = 0; i < cfg->ndisks; i++) {
-		uint8_t h[16];
-		uint64_t size;
 		char name[16];
 		snprintf(name, sizeof(name), "disk%d", i);
-		if (trace_hash_file(cfg->disks[i], h, &size, err, errlen))
-			goto fail;
-		if (add_blob(&v, &n, TRACE_BLOB_DISK, name, cfg->disks[i], size, h))
+		if (add_blob(&v, &n, TRACE_BLOB_DISK, name, cfg->disks[i], 0, later))
 			goto nomem;
 	}
 	*out = v;
 	return n;
 nomem:
 	snprintf(err, errlen, "out of memory");
-fail:
 	free(bios);
 	trace_blobs_free(v, n);
 	return -1;
+}
+
+int trace_blobs_hash_files(struct trace_blob *b, int n, char *err, size_t errlen)
+{
+	for (int i = 0; i < n; i++)
+		if (trace_hash_file(b[i].path, b[i].hash, &b[i].size, err, errlen))
+			return -1;
+	return 0;
+}
+
+int trace_blobs_collect(struct machine *m, const struct machine_config *cfg,
+			struct trace_blob **out, char *err, size_t errlen)
+{
+	int first, n = trace_blobs_list(m, cfg, out, &first, err, errlen);
+
+	if (n >= 0 && trace_blobs_hash_files(*out + first, n - first, err, errlen)) {
+		trace_blobs_free(*out, n);
+		*out = NULL;
+		return -1;
+	}
+	return n;
 }
 
 void trace_blobs_free(struct trace_blob *b, int n)

@@ -53,6 +53,13 @@ void trace_config_locate(struct trace_config *tc);
  * by it: free with trace_blobs_free), or -1 with a message. */
 int trace_blobs_collect(struct machine *m, const struct machine_config *cfg,
 			struct trace_blob **out, char *err, size_t errlen);
+/* The same in two steps: every blob, the ones read from files (option
+ * ROMs, the kernel, disks: from *first_file on) without their size and
+ * hash yet; then trace_blobs_hash_files reads those (0, or -1 with a
+ * message). Recording hashes a disk image on the writer's thread. */
+int trace_blobs_list(struct machine *m, const struct machine_config *cfg,
+		     struct trace_blob **out, int *first_file, char *err, size_t errlen);
+int trace_blobs_hash_files(struct trace_blob *b, int n, char *err, size_t errlen);
 void trace_blobs_free(struct trace_blob *b, int n);
 
 /* XXH3-128 (canonical) and size of a file's contents, streamed. Returns 0 or

@@ -33,9 +33,13 @@ enum trace_pipe_mode {
 };
 
 /* A pipe into w, which it borrows: the caller keeps w, and may use it
- * directly only after trace_pipe_sync (or trace_pipe_free). NULL when out
- * of memory. */
-struct trace_pipe *trace_pipe_new(struct trace_writer *w, enum trace_pipe_mode mode);
+ * directly only after trace_pipe_sync (or trace_pipe_free). begin(opaque),
+ * when not NULL, runs first: on the worker while the caller goes on, or
+ * here; it returns 0 or a negative errno, and a failure must stay in the
+ * writer (trace_writer_abort), so that every later write fails with it.
+ * NULL when out of memory. */
+struct trace_pipe *trace_pipe_new(struct trace_writer *w, enum trace_pipe_mode mode,
+				  int (*begin)(void *opaque), void *opaque);
 
 /* Whether a worker thread writes (for tests and messages). */
 int trace_pipe_threaded(const struct trace_pipe *p);
@@ -48,7 +52,8 @@ int trace_pipe_put(struct trace_pipe *p, const struct trace_event *ev);
  * negative errno. */
 int trace_pipe_sync(struct trace_pipe *p);
 
-/* Sync, stop the thread and free the pipe (not the writer). */
-void trace_pipe_free(struct trace_pipe *p);
+/* Write everything queued, stop the thread and free the pipe (not the
+ * writer). Returns what trace_pipe_sync would. */
+int trace_pipe_free(struct trace_pipe *p);
 
 #endif

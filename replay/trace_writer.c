@@ -87,12 +87,10 @@ static int read_at(struct trace_writer *w, uint8_t *p, size_t n, uint64_t off)
 	return 0;
 }
 
-int trace_writer_open(struct trace_writer **out, const char *path,
-		      const struct trace_header *hdr, const struct trace_writer_options *opt,
-		      char *err, size_t errlen)
+int trace_writer_create(struct trace_writer **out, const char *path,
+			const struct trace_writer_options *opt, char *err, size_t errlen)
 {
 	struct trace_writer *w = calloc(1, sizeof(*w));
-	struct bytebuf hb;
 	int r;
 
 	*out = NULL;
@@ -134,23 +132,50 @@ int trace_writer_open(struct trace_writer **out, const char *path,
 		trace_writer_free(w);
 		return r;
 	}
+	*out = w;
+	return 0;
+}
+
+int trace_writer_begin(struct trace_writer *w, const struct trace_header *hdr)
+{
+	struct bytebuf hb;
+
+	if (w->err)
+		return w->err;
+	if (w->header_len || w->seen)
+		return fail(w, -EINVAL, "header written twice or after events%s", "");
 	bytebuf_init(&hb);
 	trace_header_encode(hdr, &hb);
 	if (hb.oom)
-		r = fail(w, -ENOMEM, "out of memory%s", "");
+		fail(w, -ENOMEM, "out of memory%s", "");
 	else if (hb.len > TRACE_HEADER_MAX)
-		r = fail(w, -EINVAL, "header too large%s", "");
-	else
-		r = write_all(w, hb.data, hb.len);
-	w->header_len = hb.len;
+		fail(w, -EINVAL, "header too large%s", "");
+	else if (!write_all(w, hb.data, hb.len))
+		w->header_len = hb.len;
 	bytebuf_free(&hb);
-	if (r) {
-		snprintf(err, errlen, "%s: %s", path, w->msg);
-		trace_writer_free(w);
+	return w->err;
+}
+
+int trace_writer_abort(struct trace_writer *w, int err, const char *msg)
+{
+	return fail(w, err, "%s", msg);
+}
+
+int trace_writer_open(struct trace_writer **out, const char *path,
+		      const struct trace_header *hdr, const struct trace_writer_options *opt,
+		      char *err, size_t errlen)
+{
+	int r = trace_writer_create(out, path, opt, err, errlen);
+
+	if (r)
 		return r;
+	r = trace_writer_begin(*out, hdr);
+	if (r) {
+		snprintf(err, errlen, "%s: %s", path, trace_writer_error(*out));
+		trace_writer_free(*out);
+		*out = NULL;
 	}
-	*out = w;
-	return 0;
+	return r;
 }
 
 int trace_writer_flush(struct trace_writer *w)
@@ -214,6 +239,8 @@ int trace_write_event(struct trace_writer *w, const struct trace_event *ev)
 		return w->err;
 	if (w->finished)
 		return fail(w, -EINVAL, "event written after finish%s", "");
+	if (!w->header_len)
+		return fail(w, -EINVAL, "event written before the header%s", "");
 	if (trace_event_check(ev, why, sizeof(why)))
 		return fail(w, -EINVAL, "bad event: %s", why);
 	if (w->seen && ev->icount < w->last_icount)
@@ -342,6 +369,8 @@ int trace_writer_finish(struct trace_writer *w, uint64_t final_icount)
 
 	if (!w->err && w->finished)
 		return fail(w, -EINVAL, "finish called twice%s", "");
+	if (!w->header_len)
+		return fail(w, -EINVAL, "no header written%s", "");
 	if (trace_writer_flush(w))
 		return w->err;
 	w->finished = 1;

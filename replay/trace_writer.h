@@ -58,6 +58,21 @@ int trace_writer_open(struct trace_writer **out, const char *path,
 		      char *err, size_t errlen);
 
 /*
+ * The same in two steps: create (truncate) path with no header yet, then
+ * write the header, before any event. Recording hashes disk images for the
+ * header on the writer's thread (replay/recorder.c) while the machine
+ * starts; an error in between leaves an empty file. trace_writer_begin
+ * returns 0 or a negative errno (sticky, as for events).
+ */
+int trace_writer_create(struct trace_writer **out, const char *path,
+			const struct trace_writer_options *opt, char *err, size_t errlen);
+int trace_writer_begin(struct trace_writer *w, const struct trace_header *hdr);
+
+/* Make err (negative errno) the writer's sticky error, with msg, unless it
+ * has one: a failure on the writer's behalf (a blob that cannot be read). */
+int trace_writer_abort(struct trace_writer *w, int err, const char *msg);
+
+/*
  * Records one event: extends the chains with its canonical encoding, then
  * stores it if the store filter accepts it. For CHECKPOINT the writer fills
  * in u.checkpoint.chains with the chains at this point (the caller's values

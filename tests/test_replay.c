@@ -710,3 +710,56 @@ Test(replay, writer_thread_gives_the_same_files, .timeout = 300)
 		free(d[1][f]);
 	}
 }
+
+/* The disk image is hashed for the header by the writer's thread while the
+ * machine starts: one that cannot be read then (gone after the machine
+ * opened it) fails the recording with its name, at attach when writing
+ * inline, from the run otherwise; the trace is left without a header. */
+Test(replay, unreadable_disk_fails_the_recording, .timeout = 120)
+{
+	for (int mode = TRACE_PIPE_INLINE; mode <= TRACE_PIPE_THREAD; mode++) {
+		struct recorder_options ro = opts(30000);
+		struct machine_config cfg;
+		struct machine_until u;
+		struct recorder *rec;
+		struct machine *m;
+		size_t n;
+		uint8_t *img;
+		char err[1024], *disk, *t;
+
+		if (access(BIOS, R_OK))
+			cr_skip_test("SeaBIOS is not installed (scripts/setup installs it)");
+		make_tmpdir();
+		disk = tmp("gone.img");
+		t = tmp("gone.trace");
+		img = tu_read_file(tu_build_path("pc-bios/demo.img"), &n);
+		cr_assert_not_null(img);
+		cr_assert(!tu_write_file(disk, img, n));
+		free(img);
+		config_init(&cfg);
+		cfg.bios = BIOS;
+		cfg.serial = "none";
+		cfg.disks[cfg.ndisks++] = disk;
+		m = machine_new(&cfg, NULL, err, sizeof(err));
+		cr_assert(m, "%s", err);
+		cr_assert(!unlink(disk));
+		ro.writer_thread = mode;
+		rec = recorder_attach(m, &cfg, t, &ro, err, sizeof(err));
+		if (mode == TRACE_PIPE_INLINE) {
+			cr_expect_null(rec, "attach refuses");
+			cr_expect(strstr(err, "gone.img"), "%s", err);
+		} else {
+			cr_assert_not_null(rec, "%s", err);
+			cr_assert(!machine_parse_until("mbr", &u, err, sizeof(err)));
+			cr_expect_eq(recorder_run(rec, &u), MACHINE_STOP_REQUEST);
+			cr_expect(recorder_error(rec) && strstr(recorder_error(rec), "gone.img"), "%s",
+				  recorder_error(rec) ? recorder_error(rec) : "(no error)");
+			cr_expect(recorder_finish(rec, MACHINE_STOP_REQUEST, err, sizeof(err)));
+			cr_expect(strstr(err, "gone.img"), "%s", err);
+		}
+		img = tu_read_file(t, &n);
+		cr_expect(img && n == 0, "no header, no events: %zu bytes", img ? n : 0);
+		free(img);
+		machine_free(m);
+	}
+}

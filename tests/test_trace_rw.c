@@ -578,7 +578,7 @@ static uint8_t *write_via_pipe(const char *path, uint64_t n, int mode, size_t *l
 	cr_assert_eq(trace_writer_open(&w, path, trace_synth_header(), NULL, err, sizeof(err)), 0,
 		     "%s", err);
 	if (mode >= 0) {
-		p = trace_pipe_new(w, (enum trace_pipe_mode)mode);
+		p = trace_pipe_new(w, (enum trace_pipe_mode)mode, NULL, NULL);
 		cr_assert_not_null(p);
 		if (mode == TRACE_PIPE_INLINE)
 			cr_expect(!trace_pipe_threaded(p));
@@ -637,7 +637,7 @@ static uint64_t puts_before_error(const char *path, enum trace_pipe_mode mode, i
 	wo.frame_bytes = 4096;   /* a frame, and a chance to fail, every few events */
 	cr_assert_eq(trace_writer_open(&w, path, trace_synth_header(), &wo, err, sizeof(err)), 0,
 		     "%s", err);
-	p = trace_pipe_new(w, mode);
+	p = trace_pipe_new(w, mode, NULL, NULL);
 	cr_assert_not_null(p);
 	for (i = 0; i < 200000 && !e; i++) {
 		pipe_event(i, &ev, buf, sizeof(buf));
@@ -673,4 +673,36 @@ Test(trace_rw, pipe_reports_write_errors_at_fixed_points)
 	cr_expect_geq(th[0], in, "the thread reports no earlier than inline");
 	unlink(path);
 	free(path);
+}
+
+/* An event the writer would refuse is refused through the pipe too, after
+ * what was queued before it, in both modes. */
+Test(trace_rw, pipe_refuses_what_the_writer_refuses)
+{
+	for (int mode = TRACE_PIPE_INLINE; mode <= TRACE_PIPE_THREAD; mode++) {
+		char *path = tmp_path(), err[256];
+		struct trace_writer *w;
+		struct trace_pipe *p;
+		struct trace_event ev;
+		uint8_t buf[TRACE_SYNTH_DATA_MAX];
+
+		cr_assert_eq(trace_writer_open(&w, path, trace_synth_header(), NULL, err,
+					       sizeof(err)), 0, "%s", err);
+		p = trace_pipe_new(w, (enum trace_pipe_mode)mode, NULL, NULL);
+		cr_assert_not_null(p);
+		for (uint64_t i = 0; i < 100; i++) {
+			trace_synth_event(i, &ev, buf);
+			cr_assert_eq(trace_pipe_put(p, &ev), 0);
+		}
+		memset(&ev, 0, sizeof(ev));
+		ev.kind = TRACE_EV_KIND_END;
+		ev.icount = trace_synth_final_icount(100);
+		cr_expect_eq(trace_pipe_put(p, &ev), -EINVAL);
+		cr_expect(strstr(trace_writer_error(w), "event kind"), "%s", trace_writer_error(w));
+		cr_expect_eq(trace_writer_events_seen(w), 100, "the queued events went first");
+		cr_expect_eq(trace_pipe_free(p), -EINVAL);
+		trace_writer_free(w);
+		unlink(path);
+		free(path);
+	}
 }
