@@ -19,12 +19,12 @@
 
 static uint64_t now(const struct observer *o)
 {
-	return cpu_icount(machine_cpu(o->m));
+	return cpu_icount(o->cpu);
 }
 
 void observer_emit(struct observer *o, struct trace_event *ev)
 {
-	if (!trace_event_in_format(ev, o->format))
+	if (o->format != TRACE_FORMAT_VERSION && !trace_event_in_format(ev, o->format))
 		return;   /* an older trace is re-run: what its format lacks */
 	o->events++;
 	o->emit(o->opaque, ev);
@@ -267,6 +267,7 @@ int observer_attach(struct observer *o, struct machine *m,
 	memset(o, 0, sizeof(*o));
 	o->format = TRACE_FORMAT_VERSION;
 	o->m = m;
+	o->cpu = machine_cpu(m);
 	o->emit = emit;
 	o->opaque = opaque;
 	o->handle = machine_add_hooks(m, &h);

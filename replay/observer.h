@@ -15,6 +15,7 @@
 
 struct observer {
 	struct machine *m;
+	struct cpu *cpu;                /* m's, for the icount of every event */
 	int handle;                     /* machine_add_hooks handle, -1 when detached */
 	void (*emit)(void *opaque, const struct trace_event *ev);
 	void *opaque;

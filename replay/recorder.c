@@ -158,6 +158,10 @@ static void write_checkpoint(struct recorder *r)
 	ev.u.checkpoint.dev_hash = h.dev;
 	ev.icount = cpu_icount(machine_cpu(r->m));
 	observer_emit(&r->obs, &ev);
+	/* The writer takes the interval's events now: in small steps, and
+	 * little left for the end. */
+	if (!r->error && trace_pipe_flush(r->pipe))
+		fail(r, trace_writer_error(r->w));
 }
 
 static void write_keyframe(struct recorder *r)

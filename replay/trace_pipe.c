@@ -13,20 +13,21 @@
 #include <unistd.h>
 
 /*
- * Three slots of 512 events (at most; fewer when large ones fill them), which the worker looks for every
- * PIPE_POLL_NS while batches keep coming. Waking it for each cost the
- * machine's thread 10-20 us a batch on a VM (and the scheduler liked to
- * run the woken worker on the waker's CPU); a boot's 56 batches took
- * 1 ms that way. The caller wakes it only to wait for it (a full pipe, a
- * sync, the end), or after PIPE_IDLE_POLLS empty looks (an idle monitor
- * prompt, say), when it sleeps until woken. A frame's
- * compression, or a burst of port I/O around mode switches, fits in the
- * slack without the caller waiting. The slots' pages are touched only as
- * they fill.
+ * Six slots of 256 events (at most; fewer when large ones fill them). The
+ * recorder hands one over at every checkpoint too (trace_pipe_flush), so
+ * the worker keeps up in small steps and little is left at the end. The
+ * worker looks for batches every PIPE_POLL_NS while they keep coming.
+ * Waking it for each cost the machine's thread 10-20 us a batch on a VM
+ * (and the scheduler liked to run the woken worker on the waker's CPU).
+ * The caller wakes it only to wait for it (a full pipe, a sync, the end),
+ * or after PIPE_IDLE_POLLS empty looks (an idle monitor prompt, say), when
+ * it sleeps until woken. A frame's compression, or a burst of port I/O
+ * around mode switches, fits in the slack without the caller waiting. The
+ * slots' pages are mapped at once.
  */
-#define PIPE_SLOTS 3
-#define PIPE_EVENTS 512
-#define PIPE_DATA 8192
+#define PIPE_SLOTS 6
+#define PIPE_EVENTS 256
+#define PIPE_DATA 4096
 #define PIPE_POLL_NS 200000
 #define PIPE_IDLE_POLLS 50
 #define PIPE_STACK (512 * 1024)
@@ -223,6 +224,11 @@ static int hand_over(struct trace_pipe *p)
 	pthread_mutex_unlock(&p->mu);
 	s->n = s->used = s->ndata = 0;
 	return p->err;
+}
+
+int trace_pipe_flush(struct trace_pipe *p)
+{
+	return hand_over(p);
 }
 
 int trace_pipe_sync(struct trace_pipe *p)

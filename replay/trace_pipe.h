@@ -48,6 +48,10 @@ int trace_pipe_threaded(const struct trace_pipe *p);
  * errno once an error has come back (trace_writer_error says what). */
 int trace_pipe_put(struct trace_pipe *p, const struct trace_event *ev);
 
+/* Hand what is queued to the writer now, without waiting for it (inline:
+ * write it). Returns what trace_pipe_put returns. */
+int trace_pipe_flush(struct trace_pipe *p);
+
 /* Write everything queued and wait for it. Returns 0 or the writer's
  * negative errno. */
 int trace_pipe_sync(struct trace_pipe *p);
