@@ -14,22 +14,26 @@
 
 /*
  * Six slots of 256 events (at most; fewer when large ones fill them). The
- * recorder hands one over at every checkpoint too (trace_pipe_flush), so
- * the worker keeps up in small steps and little is left at the end. The
- * worker looks for batches every PIPE_POLL_NS while they keep coming.
- * Waking it for each cost the machine's thread 10-20 us a batch on a VM
- * (and the scheduler liked to run the woken worker on the waker's CPU).
- * The caller wakes it only to wait for it (a full pipe, a sync, the end),
- * or after PIPE_IDLE_POLLS empty looks (an idle monitor prompt, say), when
- * it sleeps until woken. A frame's compression, or a burst of port I/O
- * around mode switches, fits in the slack without the caller waiting. The
- * slots' pages are mapped at once.
+ * recorder also hands a slot over at each checkpoint once it holds
+ * PIPE_FLUSH_MIN events (trace_pipe_flush), so the worker keeps up in
+ * small steps and little is left at the end. The worker looks for batches
+ * every PIPE_POLL_NS while they keep coming, twice as long after each
+ * empty look up to PIPE_POLL_MAX_NS (a CPU-bound guest makes an event per
+ * checkpoint), and sleeps until woken after PIPE_IDLE_POLLS empty looks
+ * (an idle monitor prompt, say). Waking it for each batch cost the
+ * machine's thread 10-20 us a batch on a VM (and the scheduler liked to
+ * run the woken worker on the waker's CPU): the caller wakes it only to
+ * wait for it (a full pipe, a sync, the end) or from that sleep. A frame's
+ * compression, or a burst of port I/O around mode switches, fits in the
+ * slack without the caller waiting. The slots' pages are mapped at once.
  */
 #define PIPE_SLOTS 6
 #define PIPE_EVENTS 256
 #define PIPE_DATA 4096
-#define PIPE_POLL_NS 200000
-#define PIPE_IDLE_POLLS 50
+#define PIPE_FLUSH_MIN 64
+#define PIPE_POLL_NS 200000L
+#define PIPE_POLL_MAX_NS 6400000L
+#define PIPE_IDLE_POLLS 20
 #define PIPE_STACK (512 * 1024)
 
 /*
@@ -109,14 +113,15 @@ static int write_batch(struct trace_writer *w, struct slot *s)
 	return e;
 }
 
-/* Under mu: wait on work for PIPE_POLL_NS (CLOCK_MONOTONIC; the worker's
- * pace only, never the machine's). */
-static void poll_wait(struct trace_pipe *p)
+/* Under mu: wait on work for ns nanoseconds (CLOCK_MONOTONIC: the
+ * worker's pace only, never the machine's). */
+static void poll_wait(struct trace_pipe *p, long ns)
 {
 	struct timespec t;
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
-	t.tv_nsec += PIPE_POLL_NS;
+	t.tv_sec += ns / 1000000000L;
+	t.tv_nsec += ns % 1000000000L;
 	if (t.tv_nsec >= 1000000000L) {
 		t.tv_sec++;
 		t.tv_nsec -= 1000000000L;
@@ -128,6 +133,7 @@ static void *worker(void *arg)
 {
 	struct trace_pipe *p = arg;
 	int idle = 0, e = p->begin ? p->begin(p->begin_opaque) : 0;
+	long wait = PIPE_POLL_NS;
 
 	pthread_mutex_lock(&p->mu);
 	p->begin_err = e;
@@ -142,7 +148,9 @@ static void *worker(void *arg)
 				break;
 			if (idle < PIPE_IDLE_POLLS) {
 				idle++;
-				poll_wait(p);
+				poll_wait(p, wait);
+				if (wait < PIPE_POLL_MAX_NS)
+					wait *= 2;
 			} else {
 				p->sleeping = 1;
 				pthread_cond_wait(&p->work, &p->mu);
@@ -151,6 +159,7 @@ static void *worker(void *arg)
 			continue;
 		}
 		idle = 0;
+		wait = PIPE_POLL_NS;
 		pthread_mutex_unlock(&p->mu);
 		e = write_batch(p->w, s);
 		pthread_mutex_lock(&p->mu);
@@ -228,7 +237,7 @@ static int hand_over(struct trace_pipe *p)
 
 int trace_pipe_flush(struct trace_pipe *p)
 {
-	return hand_over(p);
+	return p->slots[p->fill].n >= PIPE_FLUSH_MIN ? hand_over(p) : p->err;
 }
 
 int trace_pipe_sync(struct trace_pipe *p)

@@ -49,7 +49,8 @@ int trace_pipe_threaded(const struct trace_pipe *p);
 int trace_pipe_put(struct trace_pipe *p, const struct trace_event *ev);
 
 /* Hand what is queued to the writer now, without waiting for it (inline:
- * write it). Returns what trace_pipe_put returns. */
+ * write it), unless it is only a few events. Returns what trace_pipe_put
+ * returns. */
 int trace_pipe_flush(struct trace_pipe *p);
 
 /* Write everything queued and wait for it. Returns 0 or the writer's
