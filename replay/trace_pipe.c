@@ -86,6 +86,7 @@ struct trace_pipe {
 	unsigned nbusy;
 	int quit;
 	int sleeping;                  /* the worker waits for work (signal it) */
+	int detached;                  /* the caller left: the worker frees the pipe */
 	int waiting;                   /* the caller waits for done (signal it) */
 	unsigned nslots;               /* PIPE_SLOTS threaded, else 1 */
 	int (*begin)(void *opaque);    /* the worker's first job */
@@ -129,10 +130,22 @@ static void poll_wait(struct trace_pipe *p, long ns)
 	pthread_cond_timedwait(&p->work, &p->mu, &t);
 }
 
+/* The pipe's memory, and with a thread its lock and conditions. */
+static void pipe_release(struct trace_pipe *p)
+{
+	if (p->threaded) {
+		pthread_cond_destroy(&p->done);
+		pthread_cond_destroy(&p->work);
+		pthread_mutex_destroy(&p->mu);
+	}
+	munmap(p->slots, p->nslots * sizeof(struct slot));
+	free(p);
+}
+
 static void *worker(void *arg)
 {
 	struct trace_pipe *p = arg;
-	int idle = 0, e = p->begin ? p->begin(p->begin_opaque) : 0;
+	int idle = 0, last, e = p->begin ? p->begin(p->begin_opaque) : 0;
 	long wait = PIPE_POLL_NS;
 
 	pthread_mutex_lock(&p->mu);
@@ -170,7 +183,10 @@ static void *worker(void *arg)
 		if (p->waiting)
 			pthread_cond_signal(&p->done);
 	}
+	last = p->detached;
 	pthread_mutex_unlock(&p->mu);
+	if (last)
+		pipe_release(p);
 	return NULL;
 }
 
@@ -383,37 +399,51 @@ int trace_pipe_threaded(const struct trace_pipe *p)
 
 int trace_pipe_free(struct trace_pipe *p)
 {
-	int e;
+	struct slot *s;
+	pthread_t th;
+	int e, idle;
 
 	if (!p)
 		return 0;
+	s = &p->slots[p->fill];
 	if (!p->threaded) {
 		hand_over(p);
-	} else {
-		struct slot *s = &p->slots[p->fill];
-		int idle;
-
-		/* The worker stops after what it was given. Usually it is idle
-		 * (a batch is written long before the next one fills): then the
-		 * last batch is written here while it wakes up and goes, not
-		 * after. Either way it no longer touches the writer. */
+		e = p->err;
+		pipe_release(p);
+		return e;
+	}
+	pthread_mutex_lock(&p->mu);
+	idle = p->begun && !p->nbusy;
+	pthread_mutex_unlock(&p->mu);
+	if (idle) {
+		/* Usually the worker is idle (a batch is written long before
+		 * the next one fills): the last batch is written here, and
+		 * the worker is told to stop and free the pipe itself, without
+		 * waiting for it to wake up. From here on it touches neither
+		 * the writer nor anything the caller has. */
+		if (s->n)
+			note(p, write_batch(p->w, s));
 		pthread_mutex_lock(&p->mu);
-		idle = p->begun && !p->nbusy;
-		if (s->n && !idle)
-			submit(p);
+		note_all(p);
+		e = p->err;
+		th = p->thread;
 		p->quit = 1;
+		p->detached = 1;
 		pthread_cond_signal(&p->work);
 		pthread_mutex_unlock(&p->mu);
-		if (s->n && idle)
-			note(p, write_batch(p->w, s));
-		pthread_join(p->thread, NULL);
-		note_all(p);
-		pthread_cond_destroy(&p->done);
-		pthread_cond_destroy(&p->work);
-		pthread_mutex_destroy(&p->mu);
+		pthread_detach(th);
+		return e;
 	}
+	/* The worker writes what it was given, the last batch too, and stops. */
+	pthread_mutex_lock(&p->mu);
+	if (s->n)
+		submit(p);
+	p->quit = 1;
+	pthread_cond_signal(&p->work);
+	pthread_mutex_unlock(&p->mu);
+	pthread_join(p->thread, NULL);
+	note_all(p);
 	e = p->err;
-	munmap(p->slots, p->nslots * sizeof(struct slot));
-	free(p);
+	pipe_release(p);
 	return e;
 }
