@@ -22,8 +22,10 @@
  * checkpoint), and sleeps until woken after PIPE_IDLE_POLLS empty looks
  * (an idle monitor prompt, say). Waking it for each batch cost the
  * machine's thread 10-20 us a batch on a VM (and the scheduler liked to
- * run the woken worker on the waker's CPU): the caller wakes it only to
- * wait for it (a full pipe, a sync, the end) or from that sleep. A frame's
+ * run the woken worker on the waker's CPU): the caller wakes it only from
+ * that sleep, when half the slots wait (a burst after a quiet stretch; a
+ * woken worker took 0.15 ms to start), or to wait for it (a full pipe, a
+ * sync, the end). A frame's
  * compression, or a burst of port I/O around mode switches, fits in the
  * slack without the caller waiting. The slots' pages are mapped at once.
  */
@@ -32,7 +34,7 @@
 #define PIPE_DATA 4096
 #define PIPE_FLUSH_MIN 64
 #define PIPE_POLL_NS 200000L
-#define PIPE_POLL_MAX_NS 6400000L
+#define PIPE_POLL_MAX_NS 800000L
 #define PIPE_IDLE_POLLS 20
 #define PIPE_STACK (512 * 1024)
 
@@ -86,6 +88,8 @@ struct trace_pipe {
 	unsigned nbusy;
 	int quit;
 	int sleeping;                  /* the worker waits for work (signal it) */
+	int polling;                   /* the worker waits until its next look */
+	int writing;                   /* a batch is being written (by either thread) */
 	int detached;                  /* the caller left: the worker frees the pipe */
 	int waiting;                   /* the caller waits for done (signal it) */
 	unsigned nslots;               /* PIPE_SLOTS threaded, else 1 */
@@ -142,6 +146,45 @@ static void pipe_release(struct trace_pipe *p)
 	free(p);
 }
 
+/* Under mu, the oldest batch waiting and nobody writing: write it (the
+ * lock let go meanwhile), by whichever thread comes first. */
+static void write_oldest(struct trace_pipe *p)
+{
+	struct slot *s = &p->slots[p->take];
+	int e;
+
+	p->writing = 1;
+	pthread_mutex_unlock(&p->mu);
+	e = write_batch(p->w, s);
+	pthread_mutex_lock(&p->mu);
+	s->err = e;
+	s->busy = 0;
+	p->nbusy--;
+	p->take = (p->take + 1) % p->nslots;
+	p->writing = 0;
+	if (p->waiting)
+		pthread_cond_signal(&p->done);
+}
+
+/* Under mu: the caller waits until slot s is written (or, with s NULL,
+ * every slot, and the worker is past begin). When the worker is not
+ * writing (waiting for its next look, or not running at all: a VM's
+ * other CPU may be busy elsewhere), the caller writes the oldest batch
+ * itself rather than wait for the worker to wake. */
+static void wait_done(struct trace_pipe *p, const struct slot *s)
+{
+	while (s ? s->busy : p->nbusy != 0 || !p->begun) {
+		if (p->begun && !p->writing && p->nbusy) {
+			write_oldest(p);
+			continue;
+		}
+		pthread_cond_signal(&p->work);   /* now, not at its next look */
+		p->waiting = 1;
+		pthread_cond_wait(&p->done, &p->mu);
+		p->waiting = 0;
+	}
+}
+
 static void *worker(void *arg)
 {
 	struct trace_pipe *p = arg;
@@ -156,12 +199,14 @@ static void *worker(void *arg)
 	for (;;) {
 		struct slot *s = &p->slots[p->take];
 
-		if (!s->busy) {
-			if (p->quit)
+		if (!s->busy || p->writing) {
+			if (p->quit && !s->busy)
 				break;
 			if (idle < PIPE_IDLE_POLLS) {
 				idle++;
+				p->polling = 1;
 				poll_wait(p, wait);
+				p->polling = 0;
 				if (wait < PIPE_POLL_MAX_NS)
 					wait *= 2;
 			} else {
@@ -173,33 +218,13 @@ static void *worker(void *arg)
 		}
 		idle = 0;
 		wait = PIPE_POLL_NS;
-		pthread_mutex_unlock(&p->mu);
-		e = write_batch(p->w, s);
-		pthread_mutex_lock(&p->mu);
-		s->err = e;
-		s->busy = 0;
-		p->nbusy--;
-		p->take = (p->take + 1) % p->nslots;
-		if (p->waiting)
-			pthread_cond_signal(&p->done);
+		write_oldest(p);
 	}
 	last = p->detached;
 	pthread_mutex_unlock(&p->mu);
 	if (last)
 		pipe_release(p);
 	return NULL;
-}
-
-/* Under mu: the caller waits until the worker has written slot s (or, with
- * s NULL, every slot, and is past begin). */
-static void wait_done(struct trace_pipe *p, const struct slot *s)
-{
-	while (s ? s->busy : p->nbusy != 0 || !p->begun) {
-		pthread_cond_signal(&p->work);   /* now, not at its next look */
-		p->waiting = 1;
-		pthread_cond_wait(&p->done, &p->mu);
-		p->waiting = 0;
-	}
 }
 
 static void note(struct trace_pipe *p, int e)
@@ -214,7 +239,10 @@ static void submit(struct trace_pipe *p)
 {
 	p->slots[p->fill].busy = 1;
 	p->nbusy++;
-	if (p->sleeping)
+	/* Asleep, or half the slots waiting while it waits for its next
+	 * look (a burst after a quiet stretch): woken now, before the caller
+	 * would have to wait for it. */
+	if (p->sleeping || (p->polling && p->nbusy >= p->nslots / 2))
 		pthread_cond_signal(&p->work);
 	p->fill = (p->fill + 1) % p->nslots;
 }
@@ -401,7 +429,7 @@ int trace_pipe_free(struct trace_pipe *p)
 {
 	struct slot *s;
 	pthread_t th;
-	int e, idle;
+	int e;
 
 	if (!p)
 		return 0;
@@ -412,38 +440,24 @@ int trace_pipe_free(struct trace_pipe *p)
 		pipe_release(p);
 		return e;
 	}
+	/* What the worker was given is written (by it, or here when it is
+	 * not writing), then the last batch here, and the worker is told to
+	 * stop and free the pipe itself: no waiting for it to wake up and
+	 * go. From then on it touches neither the writer nor anything the
+	 * caller has. */
 	pthread_mutex_lock(&p->mu);
-	idle = p->begun && !p->nbusy;
+	wait_done(p, NULL);
 	pthread_mutex_unlock(&p->mu);
-	if (idle) {
-		/* Usually the worker is idle (a batch is written long before
-		 * the next one fills): the last batch is written here, and
-		 * the worker is told to stop and free the pipe itself, without
-		 * waiting for it to wake up. From here on it touches neither
-		 * the writer nor anything the caller has. */
-		if (s->n)
-			note(p, write_batch(p->w, s));
-		pthread_mutex_lock(&p->mu);
-		note_all(p);
-		e = p->err;
-		th = p->thread;
-		p->quit = 1;
-		p->detached = 1;
-		pthread_cond_signal(&p->work);
-		pthread_mutex_unlock(&p->mu);
-		pthread_detach(th);
-		return e;
-	}
-	/* The worker writes what it was given, the last batch too, and stops. */
-	pthread_mutex_lock(&p->mu);
 	if (s->n)
-		submit(p);
-	p->quit = 1;
-	pthread_cond_signal(&p->work);
-	pthread_mutex_unlock(&p->mu);
-	pthread_join(p->thread, NULL);
+		note(p, write_batch(p->w, s));
+	pthread_mutex_lock(&p->mu);
 	note_all(p);
 	e = p->err;
-	pipe_release(p);
+	th = p->thread;
+	p->quit = 1;
+	p->detached = 1;
+	pthread_cond_signal(&p->work);
+	pthread_mutex_unlock(&p->mu);
+	pthread_detach(th);
 	return e;
 }
