@@ -17,24 +17,23 @@
  * recorder also hands a slot over at each checkpoint once it holds
  * PIPE_FLUSH_MIN events (trace_pipe_flush), so the worker keeps up in
  * small steps and little is left at the end. The worker looks for batches
- * every PIPE_POLL_NS while they keep coming, twice as long after each
- * empty look up to PIPE_POLL_MAX_NS (a CPU-bound guest makes an event per
- * checkpoint), and sleeps until woken after PIPE_IDLE_POLLS empty looks
- * (an idle monitor prompt, say). Waking it for each batch cost the
- * machine's thread 10-20 us a batch on a VM (and the scheduler liked to
- * run the woken worker on the waker's CPU): the caller wakes it only from
- * that sleep, when half the slots wait (a burst after a quiet stretch; a
- * woken worker took 0.15 ms to start), or to wait for it (a full pipe, a
- * sync, the end). A frame's
- * compression, or a burst of port I/O around mode switches, fits in the
- * slack without the caller waiting. The slots' pages are mapped at once.
+ * every PIPE_POLL_NS to PIPE_POLL_MAX_NS, as often as they come (a SeaBIOS
+ * boot makes one every half millisecond, a CPU-bound guest one every few),
+ * and sleeps until woken after PIPE_IDLE_POLLS empty looks (an idle
+ * monitor prompt, say). Waking it for each batch cost the machine's thread
+ * 10-20 us a batch on a VM (and the scheduler liked to run the woken
+ * worker on the waker's CPU): the caller wakes it only from that sleep,
+ * when half the slots wait (a burst after a quiet stretch; a woken worker
+ * took 0.15 ms to start), or to wait for it (a full pipe, a sync, the
+ * end), and writes a batch itself rather than wait for a worker that is
+ * not writing. The slots' pages are mapped at once.
  */
 #define PIPE_SLOTS 6
 #define PIPE_EVENTS 256
 #define PIPE_DATA 4096
 #define PIPE_FLUSH_MIN 64
 #define PIPE_POLL_NS 200000L
-#define PIPE_POLL_MAX_NS 800000L
+#define PIPE_POLL_MAX_NS 6400000L
 #define PIPE_IDLE_POLLS 20
 #define PIPE_STACK (512 * 1024)
 
@@ -188,7 +187,7 @@ static void wait_done(struct trace_pipe *p, const struct slot *s)
 static void *worker(void *arg)
 {
 	struct trace_pipe *p = arg;
-	int idle = 0, last, e = p->begin ? p->begin(p->begin_opaque) : 0;
+	int idle = 0, found = 0, last, e = p->begin ? p->begin(p->begin_opaque) : 0;
 	long wait = PIPE_POLL_NS;
 
 	pthread_mutex_lock(&p->mu);
@@ -202,13 +201,18 @@ static void *worker(void *arg)
 		if (!s->busy || p->writing) {
 			if (p->quit && !s->busy)
 				break;
+			/* Looks that find work come twice as often, empty ones
+			 * half as often: the pace settles where batches come. */
+			if (found && wait > PIPE_POLL_NS)
+				wait /= 2;
+			else if (!found && wait < PIPE_POLL_MAX_NS)
+				wait *= 2;
+			found = 0;
 			if (idle < PIPE_IDLE_POLLS) {
 				idle++;
 				p->polling = 1;
 				poll_wait(p, wait);
 				p->polling = 0;
-				if (wait < PIPE_POLL_MAX_NS)
-					wait *= 2;
 			} else {
 				p->sleeping = 1;
 				pthread_cond_wait(&p->work, &p->mu);
@@ -217,7 +221,7 @@ static void *worker(void *arg)
 			continue;
 		}
 		idle = 0;
-		wait = PIPE_POLL_NS;
+		found = 1;
 		write_oldest(p);
 	}
 	last = p->detached;
