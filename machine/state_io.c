@@ -93,6 +93,13 @@ void state_io_check(struct state_io *s, int ok, const char *what)
 	state_io_fail(s, msg);
 }
 
+/* HASH, SAVE: n bytes were appended. */
+static void appended(struct state_io *s, size_t n)
+{
+	s->len += n;
+	s->room = s->cap - s->len;
+}
+
 /* HASH, SAVE: make room for n more bytes; 0, or -1 with the error set. A
  * borrowed starting buffer (state_io_init_hash_buf) is copied out, never
  * reallocated. */
@@ -131,8 +138,7 @@ static void io_raw(struct state_io *s, uint8_t *p, size_t n)
 		if (s->cap - s->len < n && grow(s, n))
 			return;
 		memcpy(s->buf + s->len, p, n);
-		s->len += n;
-		s->room = s->cap - s->len;
+		appended(s, n);
 		break;
 	case STATE_IO_LOAD:
 		if (s->error || s->len - s->pos < n) {
@@ -161,8 +167,7 @@ void state_io_uint_slow(struct state_io *s, uint64_t *v, int bytes)
 		if (s->error || (s->cap - s->len < (size_t)bytes && grow(s, (size_t)bytes)))
 			return;
 		state_io_put_le(s->buf + s->len, *v, bytes);
-		s->len += (size_t)bytes;
-		s->room = s->cap - s->len;
+		appended(s, (size_t)bytes);
 		return;
 	}
 	io_raw(s, b, (size_t)bytes);

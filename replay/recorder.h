@@ -61,8 +61,9 @@ struct recorder *recorder_attach(struct machine *m, const struct machine_config 
 
 /* machine_run with recording: stops where machine_run would, with the same
  * reason. Call again to go on. A write error stops the run
- * (MACHINE_STOP_REQUEST) once it comes back from the writer, a batch or
- * two of events later when a thread writes (replay/trace_pipe.h), and
+ * (MACHINE_STOP_REQUEST) once it comes back from the writer, up to a few
+ * batches of events later (replay/trace_pipe.h: when the failed batch's
+ * slot is used again, or at a keyframe), and
  * every later call returns that at once; recorder_error says what
  * happened, recorder_finish reports it (it may be the first to know). */
 enum machine_stop recorder_run(struct recorder *r, const struct machine_until *until);

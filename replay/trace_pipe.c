@@ -91,13 +91,19 @@ struct trace_pipe {
 	int writing;                   /* a batch is being written (by either thread) */
 	int detached;                  /* the caller left: the worker frees the pipe */
 	int waiting;                   /* the caller waits for done (signal it) */
-	unsigned nslots;               /* PIPE_SLOTS threaded, else 1 */
+	unsigned nslots;               /* PIPE_SLOTS when a thread was wanted, else 1 */
 	int (*begin)(void *opaque);    /* the worker's first job */
 	void *begin_opaque;
 	int begin_err;                 /* under mu */
 	int begun;                     /* under mu: begin has returned */
 	struct slot *slots;            /* mapped with their pages in place */
 };
+
+/* A slot to fill from the start. */
+static void slot_clear(struct slot *s)
+{
+	s->n = s->used = s->ndata = 0;
+}
 
 static int write_batch(struct trace_writer *w, struct slot *s)
 {
@@ -270,7 +276,7 @@ static int hand_over(struct trace_pipe *p)
 		return p->err;
 	if (!p->threaded) {
 		note(p, write_batch(p->w, s));
-		s->n = s->used = s->ndata = 0;
+		slot_clear(s);
 		return p->err;
 	}
 	pthread_mutex_lock(&p->mu);
@@ -279,7 +285,7 @@ static int hand_over(struct trace_pipe *p)
 	wait_done(p, s);
 	note(p, s->err);
 	pthread_mutex_unlock(&p->mu);
-	s->n = s->used = s->ndata = 0;
+	slot_clear(s);
 	return p->err;
 }
 
@@ -300,8 +306,16 @@ int trace_pipe_sync(struct trace_pipe *p)
 	wait_done(p, NULL);
 	note_all(p);
 	pthread_mutex_unlock(&p->mu);
-	s = &p->slots[p->fill];
-	s->n = s->used = s->ndata = 0;
+	slot_clear(&p->slots[p->fill]);
+	return p->err;
+}
+
+/* ev written now, after everything queued (the worker is idle after a
+ * sync): an event no batch can hold, or one the writer will refuse. */
+static int write_now(struct trace_pipe *p, const struct trace_event *ev)
+{
+	if (!trace_pipe_sync(p))
+		note(p, trace_write_event(p->w, ev));
 	return p->err;
 }
 
@@ -313,21 +327,12 @@ int trace_pipe_put(struct trace_pipe *p, const struct trace_event *ev)
 
 	if (p->err)
 		return p->err;
-	if ((unsigned)ev->kind >= TRACE_EV_KIND_END || !rec_size[ev->kind]) {
-		/* Not an event: the writer refuses it, after the rest. */
-		if (!trace_pipe_sync(p))
-			note(p, trace_write_event(p->w, ev));
-		return p->err;
-	}
+	if ((unsigned)ev->kind >= TRACE_EV_KIND_END || !rec_size[ev->kind])
+		return write_now(p, ev);   /* not an event: the writer refuses it */
 	size = rec_size[ev->kind];
 	if (size > PIPE_REC_BYTES - s->used || len > PIPE_DATA - s->ndata) {
-		if (len > PIPE_DATA) {
-			/* More bytes than a batch holds: written here, after
-			 * everything queued (the worker is idle after a sync). */
-			if (!trace_pipe_sync(p))
-				note(p, trace_write_event(p->w, ev));
-			return p->err;
-		}
+		if (len > PIPE_DATA)
+			return write_now(p, ev);   /* more bytes than a batch holds */
 		if (hand_over(p))
 			return p->err;
 		s = &p->slots[p->fill];

@@ -215,7 +215,9 @@ int trace_writer_flush(struct trace_writer *w)
 #define SMALL_DATA 64
 #define SMALL_CANON (2 * VARINT_MAX_LEN + TRACE_PAYLOAD_FIXED_MAX + SMALL_DATA)
 /* Payloads up to this long are copied into the frame as one fixed-size
- * move (the frame keeps that much room past the record). */
+ * move (the frame keeps that much room past the record). The bytes past
+ * the payload are scratch: the next record overwrites them, and only the
+ * frame's first len bytes are ever compressed. */
 #define SHORT_PAYLOAD 32
 
 /*
