@@ -706,3 +706,51 @@ Test(trace_rw, pipe_refuses_what_the_writer_refuses)
 		free(path);
 	}
 }
+
+/* A writer made in two steps takes no event, and no finish, before its
+ * header, and its header once; trace_writer_open's file is the same as
+ * create then begin. */
+Test(trace_rw, header_comes_first_and_once)
+{
+	char *a = tmp_path(), *b = tmp_path(), err[256];
+	uint8_t buf[TRACE_SYNTH_DATA_MAX], *da, *db;
+	struct trace_writer *w;
+	struct trace_event ev;
+	size_t na, nb;
+
+	trace_synth_event(0, &ev, buf);
+	cr_assert_eq(trace_writer_create(&w, a, NULL, err, sizeof(err)), 0, "%s", err);
+	cr_expect_eq(trace_write_event(w, &ev), -EINVAL);
+	cr_expect(strstr(trace_writer_error(w), "before the header"), "%s", trace_writer_error(w));
+	trace_writer_free(w);
+
+	cr_assert_eq(trace_writer_create(&w, a, NULL, err, sizeof(err)), 0, "%s", err);
+	cr_expect_eq(trace_writer_finish(w, 0), -EINVAL);
+	cr_expect(strstr(trace_writer_error(w), "no header"), "%s", trace_writer_error(w));
+	trace_writer_free(w);
+
+	cr_assert_eq(trace_writer_create(&w, a, NULL, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(trace_writer_begin(w, trace_synth_header()), 0, "%s", trace_writer_error(w));
+	cr_expect_eq(trace_writer_begin(w, trace_synth_header()), -EINVAL, "a second header");
+	trace_writer_free(w);
+
+	cr_assert_eq(trace_writer_create(&w, a, NULL, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(trace_writer_begin(w, trace_synth_header()), 0);
+	cr_assert_eq(trace_write_event(w, &ev), 0);
+	cr_assert_eq(trace_writer_finish(w, trace_synth_final_icount(1)), 0);
+	trace_writer_free(w);
+	cr_assert_eq(trace_writer_open(&w, b, trace_synth_header(), NULL, err, sizeof(err)), 0);
+	cr_assert_eq(trace_write_event(w, &ev), 0);
+	cr_assert_eq(trace_writer_finish(w, trace_synth_final_icount(1)), 0);
+	trace_writer_free(w);
+	da = tu_read_file(a, &na);
+	db = tu_read_file(b, &nb);
+	cr_assert(da && db);
+	cr_expect(na == nb && !memcmp(da, db, na), "open = create + begin");
+	free(da);
+	free(db);
+	unlink(a);
+	unlink(b);
+	free(a);
+	free(b);
+}
