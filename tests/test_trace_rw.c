@@ -27,6 +27,23 @@ static char *tmp_path(void)
 	return strdup(t);
 }
 
+/* Files a and b (malloc'd paths) hold the same bytes; both are removed
+ * and their paths freed. */
+static void expect_same_files(char *a, char *b, const char *what)
+{
+	size_t na, nb;
+	uint8_t *da = tu_read_file(a, &na), *db = tu_read_file(b, &nb);
+
+	cr_assert(da && db, "%s: unreadable", what);
+	cr_expect(na == nb && !memcmp(da, db, na), "%s: the files differ", what);
+	free(da);
+	free(db);
+	unlink(a);
+	unlink(b);
+	free(a);
+	free(b);
+}
+
 static char *synth(uint64_t n, uint32_t frame_events, int skip_io)
 {
 	struct trace_synth_options o = { n, 0, frame_events, skip_io, 0 };
@@ -282,19 +299,8 @@ Test(trace_rw, chain_hash_definition)
 Test(trace_rw, same_events_give_identical_files)
 {
 	char *a = synth(3000, 0, 0), *b = synth(3000, 0, 0);
-	size_t na, nb;
-	uint8_t *da = tu_read_file(a, &na), *db = tu_read_file(b, &nb);
 
-	cr_assert_not_null(da);
-	cr_assert_not_null(db);
-	cr_assert_eq(na, nb);
-	cr_expect_eq(memcmp(da, db, na), 0);
-	free(da);
-	free(db);
-	unlink(a);
-	unlink(b);
-	free(a);
-	free(b);
+	expect_same_files(a, b, "the same events");
 }
 
 /* Reads every checkpoint's chains and the footer's. */
@@ -713,10 +719,9 @@ Test(trace_rw, pipe_refuses_what_the_writer_refuses)
 Test(trace_rw, header_comes_first_and_once)
 {
 	char *a = tmp_path(), *b = tmp_path(), err[256];
-	uint8_t buf[TRACE_SYNTH_DATA_MAX], *da, *db;
+	uint8_t buf[TRACE_SYNTH_DATA_MAX];
 	struct trace_writer *w;
 	struct trace_event ev;
-	size_t na, nb;
 
 	trace_synth_event(0, &ev, buf);
 	cr_assert_eq(trace_writer_create(&w, a, NULL, err, sizeof(err)), 0, "%s", err);
@@ -743,14 +748,5 @@ Test(trace_rw, header_comes_first_and_once)
 	cr_assert_eq(trace_write_event(w, &ev), 0);
 	cr_assert_eq(trace_writer_finish(w, trace_synth_final_icount(1)), 0);
 	trace_writer_free(w);
-	da = tu_read_file(a, &na);
-	db = tu_read_file(b, &nb);
-	cr_assert(da && db);
-	cr_expect(na == nb && !memcmp(da, db, na), "open = create + begin");
-	free(da);
-	free(db);
-	unlink(a);
-	unlink(b);
-	free(a);
-	free(b);
+	expect_same_files(a, b, "open = create + begin");
 }
